@@ -1,0 +1,255 @@
+"""Test servers: an aiohttp application or a bare handler served on a loopback socket."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+import socket
+import sys
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from yarl import URL
+
+from ._messages import MAKE_URL_NEEDS_PATH, SERVER_NOT_STARTED, USE_ASYNC_WITH
+
+if TYPE_CHECKING:
+    from ssl import SSLContext
+
+    from aiohttp.typedefs import StrOrURL
+    from aiohttp.web_protocol import _RequestHandler
+
+__all__ = [
+    "BaseTestServer",
+    "RawTestServer",
+    "SocketFactory",
+    "TestServer",
+    "get_port_socket",
+    "get_unused_port_socket",
+    "unused_port",
+]
+
+SocketFactory = Callable[[str, int, socket.AddressFamily], socket.socket]
+
+# SO_REUSEADDR lets a fixed port be rebound while an old connection sits in TIME_WAIT;
+# on Windows the same option means something unsafe, and cygwin follows Windows.
+_REUSE_ADDRESS = os.name == "posix" and sys.platform != "cygwin"
+
+
+def get_port_socket(host: str, port: int, family: socket.AddressFamily) -> socket.socket:
+    """Return a TCP socket bound to ``(host, port)``; port 0 lets the kernel choose."""
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if _REUSE_ADDRESS:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def get_unused_port_socket(
+    host: str, family: socket.AddressFamily = socket.AF_INET
+) -> socket.socket:
+    """Return a TCP socket bound to a free port chosen by the kernel."""
+    return get_port_socket(host, 0, family)
+
+
+def unused_port() -> int:
+    """Return a port that was free a moment ago on 127.0.0.1.
+
+    Kept for compatibility: another process may take the port before it is used.
+    Servers in aiotest never rely on it; they bind port 0 and read the port back.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _family_and_url_host(host: str) -> tuple[socket.AddressFamily, str]:
+    try:
+        version = ipaddress.ip_address(host).version
+    except ValueError:
+        # A name such as "localhost" resolves to IPv4 first on every platform we support.
+        return socket.AF_INET, host
+    if version == 6:
+        return socket.AF_INET6, f"[{host}]"
+    return socket.AF_INET, host
+
+
+class BaseTestServer(ABC):
+    """A server for one test: bound once on loopback, started and closed by the test."""
+
+    __test__ = False
+
+    def __init__(
+        self,
+        *,
+        scheme: str = "",
+        loop: asyncio.AbstractEventLoop | None = None,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        skip_url_asserts: bool = False,
+        socket_factory: SocketFactory = get_port_socket,
+        **kwargs: Any,
+    ) -> None:
+        self._loop = loop
+        self.runner: web.BaseRunner | None = None
+        self._root: URL | None = None
+        self.host = host
+        self.port = port
+        self._closed = False
+        self.scheme = scheme
+        self.skip_url_asserts = skip_url_asserts
+        self.socket_factory = socket_factory
+        self._ssl: SSLContext | None = None
+        self._runner_kwargs = kwargs
+
+    async def start_server(
+        self, loop: asyncio.AbstractEventLoop | None = None, **kwargs: Any
+    ) -> None:
+        """Start serving; a second call does nothing.
+
+        Whatever was set up before a failure (``on_startup`` raising, the port being taken)
+        is closed again, ``on_cleanup`` included, before the error propagates.
+        """
+        if self.runner is not None:
+            return
+        if loop is not None:
+            self._loop = loop
+        self._ssl = kwargs.pop("ssl", None)
+        runner_kwargs = {**self._runner_kwargs, **kwargs}
+        runner_kwargs.setdefault("handler_cancellation", True)
+        runner = self.runner = self._make_runner(**runner_kwargs)
+        sock: socket.socket | None = None
+        try:
+            await runner.setup()
+            family, url_host = _family_and_url_host(self.host)
+            sock = self.socket_factory(self.host, self.port or 0, family)
+            site = web.SockSite(runner, sock=sock, ssl_context=self._ssl)
+            await site.start()
+        except BaseException:
+            await self._abort_start(runner, sock)
+            raise
+        self.port = sock.getsockname()[1]
+        if not self.scheme:
+            self.scheme = "https" if self._ssl else "http"
+        self._root = URL(f"{self.scheme}://{url_host}:{self.port}")
+
+    async def _abort_start(self, runner: web.BaseRunner, sock: socket.socket | None) -> None:
+        try:
+            await runner.cleanup()
+        finally:
+            if sock is not None:
+                sock.close()
+            self._closed = True
+
+    @abstractmethod
+    def _make_runner(self, **kwargs: Any) -> web.BaseRunner:
+        """Return the runner that serves this server's application or handler."""
+
+    def make_url(self, path: StrOrURL) -> URL:
+        """Return the absolute URL of ``path`` on this server."""
+        if self._root is None:
+            raise RuntimeError(SERVER_NOT_STARTED)
+        url = URL(path)
+        if not self.skip_url_asserts:
+            assert not url.absolute, MAKE_URL_NEEDS_PATH.format(url=url)
+            return self._root.join(url)
+        return URL(str(self._root) + str(path))
+
+    @property
+    def started(self) -> bool:
+        """True once start_server() was called."""
+        return self.runner is not None
+
+    @property
+    def closed(self) -> bool:
+        """True once close() has run."""
+        return self._closed
+
+    @property
+    def handler(self) -> web.Server:
+        """The low-level :class:`aiohttp.web.Server` behind the runner."""
+        runner = self.runner
+        if runner is None or runner.server is None:
+            raise RuntimeError(SERVER_NOT_STARTED)
+        return runner.server
+
+    async def close(self) -> None:
+        """Stop serving and run the application's cleanup; a second call does nothing."""
+        if self.started and not self._closed:
+            self._closed = True
+            assert self.runner is not None
+            await self.runner.cleanup()
+            self._root = None
+            self.port = None
+
+    def __enter__(self) -> None:
+        raise TypeError(USE_ASYNC_WITH)
+
+    def __exit__(  # noqa: B027 - never reached: __enter__ always raises
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Pairs with __enter__, which always raises."""
+
+    async def __aenter__(self) -> BaseTestServer:
+        await self.start_server(loop=self._loop)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+class TestServer(BaseTestServer):
+    """Serves an :class:`aiohttp.web.Application` through :class:`aiohttp.web.AppRunner`."""
+
+    def __init__(
+        self,
+        app: web.Application,
+        *,
+        scheme: str = "",
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.app = app
+        super().__init__(scheme=scheme, host=host, port=port, **kwargs)
+
+    def _make_runner(self, **kwargs: Any) -> web.BaseRunner:
+        return web.AppRunner(self.app, **kwargs)
+
+
+class RawTestServer(BaseTestServer):
+    """Serves a bare request handler through :class:`aiohttp.web.ServerRunner`."""
+
+    def __init__(
+        self,
+        handler: _RequestHandler,
+        *,
+        scheme: str = "",
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self._handler = handler
+        super().__init__(scheme=scheme, host=host, port=port, **kwargs)
+
+    def _make_runner(self, debug: bool = True, **kwargs: Any) -> web.BaseRunner:
+        # debug=True puts the handler's traceback in the 500 body, as aiohttp does here.
+        server = web.Server(self._handler, loop=self._loop, debug=debug, **kwargs)
+        return web.ServerRunner(server, **kwargs)
