@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from ._case import AioHTTPTestCase, AsyncTestCase
 from ._client import TestClient
-from ._legacy import unittest_run_loop
+from ._decorators import (
+    catch_loop_exceptions,
+    check_leaks,
+    executor_factory,
+    forbid_get_event_loop,
+    loop_debug,
+    loop_factory,
+    raise_server_exceptions,
+    slow_callback_duration,
+    strict,
+    timeout,
+)
+from ._hygiene import GetEventLoopForbidden
+from ._legacy import current_loop, run_forever, run_until_complete, unittest_run_loop
 from ._loops import loop_context, setup_test_loop, teardown_test_loop
 from ._mocks import make_mocked_coro, make_mocked_request
+from ._proxy import ProxyConnection, TCPProxy
 from ._server import (
     BaseTestServer,
     RawTestServer,
@@ -15,6 +29,8 @@ from ._server import (
     get_unused_port_socket,
     unused_port,
 )
+from ._server_errors import HandlerError
+from ._tls import client_ssl_context, server_ssl_context
 
 __version__ = "0.1.0"
 
@@ -22,16 +38,35 @@ __all__ = [
     "AioHTTPTestCase",
     "AsyncTestCase",
     "BaseTestServer",
+    "GetEventLoopForbidden",
+    "HandlerError",
+    "ProxyConnection",
     "RawTestServer",
+    "TCPProxy",
     "TestClient",
     "TestServer",
+    "catch_loop_exceptions",
+    "check_leaks",
+    "client_ssl_context",
+    "current_loop",
+    "executor_factory",
+    "forbid_get_event_loop",
     "get_port_socket",
     "get_unused_port_socket",
     "loop_context",
+    "loop_debug",
+    "loop_factory",
     "make_mocked_coro",
     "make_mocked_request",
+    "raise_server_exceptions",
+    "run_forever",
+    "run_until_complete",
+    "server_ssl_context",
     "setup_test_loop",
+    "slow_callback_duration",
+    "strict",
     "teardown_test_loop",
+    "timeout",
     "unittest_run_loop",
     "unused_port",
 ]

@@ -6,14 +6,28 @@ import asyncio
 import inspect
 import sys
 import unittest
-from typing import Any, ClassVar
+from collections.abc import Awaitable
+from typing import Any, ClassVar, TypeVar
 
 from aiohttp import web
 
 from ._client import TestClient
-from ._messages import NO_APPLICATION
-from ._server import TestServer
+from ._hygiene import Hygiene
+from ._messages import (
+    NO_APPLICATION,
+    SERVER_EXCEPTIONS_NOTE,
+    SERVER_EXCEPTIONS_RAISED,
+    SERVER_NOT_STARTED,
+)
+from ._proxy import TCPProxy
+from ._report import ReportingResult
+from ._scope import ClassFixture, check_server_scope, class_fixture, reset_between_tests
+from ._server import BaseTestServer, TestServer
+from ._server_errors import HandlerError, format_handler_errors
 from ._settings import ExecutorFactory, LoopFactory, Settings, resolve_settings
+
+if sys.version_info >= (3, 11):
+    from ._runner import TestRunner
 
 __all__ = ["AioHTTPTestCase", "AsyncTestCase"]
 
@@ -84,7 +98,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
 
         def _setupAsyncioRunner(self) -> None:
             assert self._asyncioRunner is None, "asyncio runner is already initialized"
-            self._asyncioRunner = asyncio.Runner(
+            self._asyncioRunner = TestRunner(
                 debug=self.settings.loop_debug, loop_factory=self._aiotest_new_loop
             )
 
@@ -94,6 +108,9 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
             try:
                 runner.close()
             finally:
+                # Cleared, or IsolatedAsyncioTestCase.__del__ tears down again when the
+                # test case is collected, unsetting whatever loop is current by then.
+                self._asyncioRunner = None
                 asyncio.set_event_loop(None)
 
     else:  # pragma: no cover - exercised by the py310 tox environment
@@ -115,6 +132,95 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         assert loop is not None, "asyncio test loop is not initialized"  # pragma: no cover
         return loop  # pragma: no cover
 
+    # Test hygiene (aiotest/_hygiene.py): the guards start before setUp, every async part
+    # of the test runs within the timeout budget, and the findings are checked by the
+    # cleanup registered first, which unittest runs last.
+    _aiotest_hygiene: Hygiene | None = None
+
+    def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+        """Run the test; a failure's report also shows what aiotest recorded meanwhile."""
+        own_result = result is None
+        if result is None:
+            result = self.defaultTestResult()
+            result.startTestRun()
+        try:
+            reporting: Any = ReportingResult(result, self._aiotest_failure_notes)
+            super().run(reporting)
+        finally:
+            if self._aiotest_hygiene is not None:
+                self._aiotest_hygiene.restore()
+            if own_result:
+                result.stopTestRun()
+        return result
+
+    def _callSetUp(self) -> None:
+        hygiene = Hygiene(self.settings, self._aiotest_loop(), self.failureException)
+        if hygiene.active:
+            self._aiotest_hygiene = hygiene
+            hygiene.start()
+            self.addAsyncCleanup(self._aiotest_check_hygiene)
+        super()._callSetUp()  # type: ignore[misc]
+
+    def _callAsync(self, func: Any, /, *args: Any, **kwargs: Any) -> Any:
+        return super()._callAsync(self._aiotest_budgeted(func), *args, **kwargs)  # type: ignore[misc]
+
+    def _callMaybeAsync(self, func: Any, /, *args: Any, **kwargs: Any) -> Any:
+        budgeted = self._aiotest_budgeted(func)
+        return super()._callMaybeAsync(budgeted, *args, **kwargs)  # type: ignore[misc]
+
+    def _aiotest_budgeted(self, func: Any) -> Any:
+        hygiene = self._aiotest_hygiene
+        if (
+            hygiene is None
+            or not inspect.iscoroutinefunction(func)
+            or func == self._aiotest_check_hygiene
+        ):
+            return func
+        phase = getattr(func, "__name__", repr(func))
+
+        async def budgeted(*args: Any, **kwargs: Any) -> Any:
+            return await hygiene.within_budget(func(*args, **kwargs), phase)
+
+        return budgeted
+
+    async def _aiotest_check_hygiene(self) -> None:
+        hygiene = self._aiotest_hygiene
+        assert hygiene is not None
+        problems = await hygiene.finish()
+        problems.extend(self._aiotest_more_problems())
+        if problems:
+            raise self.failureException("\n\n".join(problems))
+
+    def _aiotest_more_problems(self) -> list[str]:
+        """Problems that a subclass's own records show at the end of the test."""
+        return []
+
+    def _aiotest_failure_notes(self, exc: BaseException) -> str | None:
+        """Extra text for the report of ``exc``, a failure or error of this test."""
+        if self._aiotest_hygiene is not None:
+            self._aiotest_hygiene.reported(exc)
+        return None
+
+
+_T = TypeVar("_T")
+
+
+async def _maybe_await(value: _T | Awaitable[_T]) -> _T:
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+def _closed(resource: object) -> bool:
+    """True for None and for an aiotest client or server that is closed or never started."""
+    if resource is None:
+        return True
+    if isinstance(resource, TestClient):
+        return resource.closed
+    if isinstance(resource, BaseTestServer):
+        return resource.closed or not resource.started
+    return False
+
 
 class AioHTTPTestCase(AsyncTestCase):
     """A test case with an aiohttp application, its test server and a client per test.
@@ -129,14 +235,22 @@ class AioHTTPTestCase(AsyncTestCase):
     server: TestServer
     client: TestClient[web.Request, web.Application]
     _aiotest_fixture_ready = False
+    _aiotest_made_client: TestClient[web.Request, web.Application] | None = None
+
+    #: ``"test"``: a fresh app, server and client for every test. ``"class"``: one of each,
+    #: on one loop, for all tests of the class (faster; state on ``self.app`` survives
+    #: from one test to the next). See aiotest/_scope.py.
+    server_scope: ClassVar[str] = "test"
+    _aiotest_shared: ClassFixture | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        check_server_scope(cls)
 
     async def get_application(self) -> web.Application:
         """Return the :class:`aiohttp.web.Application` to test. Override this."""
-        app: Any = self.get_app()
-        if inspect.isawaitable(app):
-            app = await app
-        result: web.Application = app
-        return result
+        app: web.Application = await _maybe_await(self.get_app())
+        return app
 
     def get_app(self) -> web.Application:
         """Older, synchronous spelling of :meth:`get_application`."""
@@ -148,7 +262,31 @@ class AioHTTPTestCase(AsyncTestCase):
 
     async def get_client(self, server: TestServer) -> TestClient[web.Request, web.Application]:
         """Return the test client for ``server``."""
-        return TestClient(server, loop=self.loop)
+        client: TestClient[web.Request, web.Application] = TestClient(server, loop=self.loop)
+        # Remembered so that the fixture's cleanup closes its session even when an
+        # override raises after calling super().get_client().
+        self._aiotest_made_client = client
+        return client
+
+    async def proxy_server(self, *, buffered: bool = True) -> TCPProxy:
+        """Start a :class:`TCPProxy` in front of the server; ``self.client`` then uses it.
+
+        The proxy is closed, and the client talks to the server directly again, when the
+        test ends.
+        """
+        port = self.server.port
+        if port is None:
+            raise RuntimeError(SERVER_NOT_STARTED)
+        proxy = TCPProxy(self.server.host, port, buffered=buffered)
+        await proxy.start()
+        self.addAsyncCleanup(self._aiotest_close_proxy, proxy)
+        self.client.route_through(proxy)
+        return proxy
+
+    async def _aiotest_close_proxy(self, proxy: TCPProxy) -> None:
+        if self.client._proxy is proxy:
+            self.client.route_through(None)
+        await proxy.close()
 
     def setUp(self) -> None:
         """Build the fixture now when a subclass's own ``setUp`` calls this one.
@@ -172,26 +310,156 @@ class AioHTTPTestCase(AsyncTestCase):
 
     async def _aiotest_build_fixture(self) -> None:
         self._aiotest_fixture_ready = True
-        self.app = await self.get_application()
-        self.server = await self.get_server(self.app)
+        # Suites written for aiohttp 2.x override these hooks with plain functions.
+        self.app = await _maybe_await(self.get_application())
+        self.server = await _maybe_await(self.get_server(self.app))
         # Registered before the client exists: a failing get_client or start_server still
         # closes what was made, and so does a subclass's asyncSetUp failing after super().
         self.addAsyncCleanup(self._aiotest_close_fixture)
-        self.client = await self.get_client(self.server)
+        self.client = await _maybe_await(self.get_client(self.server))
         await self.client.start_server()
 
     async def _aiotest_close_fixture(self) -> None:
-        client = self.__dict__.get("client")
-        if client is not None:
-            await client.close()
-        else:
+        try:
+            for client in (self.__dict__.get("client"), self._aiotest_made_client):
+                if client is not None:
+                    await client.close()
+        finally:
             await self.server.close()
 
     async def asyncTearDown(self) -> None:
         await self.tearDownAsync()
 
     async def tearDownAsync(self) -> None:
-        """Close the client and the server."""
+        """Close the client and the server (with ``server_scope = "class"``: the class does)."""
+        client = self.__dict__.get("client")
+        if client is not None and self._aiotest_shared is None:
+            await client.close()
+
+    if sys.version_info >= (3, 11):
+
+        def _setupAsyncioRunner(self) -> None:
+            shared = self._aiotest_shared = class_fixture(self)
+            if shared is None:
+                super()._setupAsyncioRunner()
+                return
+            assert self._asyncioRunner is None, "asyncio runner is already initialized"
+            self._asyncioRunner = shared.runner
+
+        def _tearDownAsyncioRunner(self) -> None:
+            if self._aiotest_shared is None:
+                super()._tearDownAsyncioRunner()
+                return
+            # The class closes its runner after its last test.
+            self._asyncioRunner = None
+            asyncio.set_event_loop(None)
+
+    else:  # pragma: no cover - exercised by the py310 tox environment
+
+        def _setupAsyncioLoop(self) -> None:
+            shared = self._aiotest_shared = class_fixture(self)
+            if shared is None:
+                super()._setupAsyncioLoop()
+                return
+            assert self._asyncioTestLoop is None, "asyncio test loop already initialized"
+            loop = self._asyncioTestLoop = shared.loop
+            asyncio.set_event_loop(loop)
+            ready = loop.create_future()
+            self._asyncioCallsTask = loop.create_task(self._asyncioLoopRunner(ready))
+            loop.run_until_complete(ready)
+
+        def _tearDownAsyncioLoop(self) -> None:
+            if self._aiotest_shared is None:
+                super()._tearDownAsyncioLoop()
+                return
+            loop = self._asyncioTestLoop
+            assert loop is not None, "asyncio test loop is not initialized"
+            self._asyncioTestLoop = None
+            # Ends this test's call queue; the class closes the loop after its last test.
+            self._asyncioCallsQueue.put_nowait(None)
+            loop.run_until_complete(self._asyncioCallsQueue.join())
+            asyncio.set_event_loop(None)
+
+    def _aiotest_reset_between_tests(self) -> None:
         client = self.__dict__.get("client")
         if client is not None:
-            await client.close()
+            # Synchronous unless a websocket is open: a loop round trip per test is for work.
+            pending = reset_between_tests(client, close_connections=self.settings.check_leaks)
+            if pending is not None:
+                self._callAsync(pending)
+
+    # Each of aiotest's own async steps costs a trip around the loop; a step with nothing
+    # to do (a fixture shared by the class, a client closed already) is not run at all.
+    def _callAsync(self, func: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if self._aiotest_nothing_to_do(func):
+            return None
+        return super()._callAsync(func, *args, **kwargs)
+
+    def _callMaybeAsync(self, func: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if self._aiotest_nothing_to_do(func):
+            return None
+        return super()._callMaybeAsync(func, *args, **kwargs)
+
+    def _aiotest_nothing_to_do(self, func: Any) -> bool:
+        target = getattr(func, "__func__", None)
+        if target is None or getattr(func, "__self__", None) is not self:
+            return False
+        case_class = type(self)
+        if target is AioHTTPTestCase.asyncSetUp:
+            return (
+                self._aiotest_shared is not None
+                and self._aiotest_fixture_ready
+                and case_class.setUpAsync is AioHTTPTestCase.setUpAsync
+            )
+        if target is AioHTTPTestCase.asyncTearDown:
+            return case_class.tearDownAsync is AioHTTPTestCase.tearDownAsync and (
+                self._aiotest_shared is not None or _closed(self.__dict__.get("client"))
+            )
+        if target is AioHTTPTestCase._aiotest_close_fixture:
+            return (
+                _closed(self.__dict__.get("client"))
+                and _closed(self._aiotest_made_client)
+                and _closed(self.__dict__.get("server"))
+            )
+        return False
+
+    # Exceptions that request handlers let escape are recorded by the test server; these
+    # show them in the test's report (see aiotest/_server_errors.py).
+    _aiotest_handler_errors_before = 0
+
+    def _callSetUp(self) -> None:
+        shared = self._aiotest_shared
+        if shared is not None:
+            # Built before the hygiene starts: the shared fixture is not this test's leak.
+            shared.build()
+            shared.share_with(self)
+        # A server that outlives one test (class scope) keeps earlier tests' records.
+        self._aiotest_handler_errors_before = len(self._aiotest_all_handler_errors())
+        try:
+            super()._callSetUp()
+        finally:
+            if shared is not None:
+                # Registered last, so it runs first of the cleanups, before the hygiene check.
+                self.addCleanup(self._aiotest_reset_between_tests)
+
+    def _aiotest_all_handler_errors(self) -> list[HandlerError]:
+        errors = getattr(getattr(self, "server", None), "handler_errors", None)
+        return errors if isinstance(errors, list) else []
+
+    def _aiotest_handler_errors(self) -> list[HandlerError]:
+        """The handler exceptions recorded during this test."""
+        return self._aiotest_all_handler_errors()[self._aiotest_handler_errors_before :]
+
+    def _aiotest_more_problems(self) -> list[str]:
+        errors = self._aiotest_handler_errors()
+        if not (errors and self.settings.raise_server_exceptions):
+            return []
+        return [SERVER_EXCEPTIONS_RAISED.format(count=len(errors)) + format_handler_errors(errors)]
+
+    def _aiotest_failure_notes(self, exc: BaseException) -> str | None:
+        super()._aiotest_failure_notes(exc)
+        errors = self._aiotest_handler_errors()
+        report = format_handler_errors(errors)
+        if not errors or report in str(exc):  # raise_server_exceptions has shown them
+            return None
+        return SERVER_EXCEPTIONS_NOTE.format(count=len(errors)) + report

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Coroutine, Generator
+from collections.abc import Coroutine, Generator
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 import aiohttp
 from aiohttp import hdrs, web
@@ -13,7 +13,10 @@ from aiohttp.typedefs import StrOrURL
 from yarl import URL
 
 from ._messages import CLIENT_CLOSED, CLIENT_NEEDS_SERVER, USE_ASYNC_WITH
-from ._server import BaseTestServer
+from ._server import BaseTestServer, TestServer
+
+if TYPE_CHECKING:
+    from ._proxy import TCPProxy
 
 __all__ = ["TestClient"]
 
@@ -22,8 +25,11 @@ _ApplicationNone = TypeVar("_ApplicationNone", web.Application, None)
 _Resource = TypeVar("_Resource", aiohttp.ClientResponse, aiohttp.ClientWebSocketResponse)
 
 
-class _ResourceContext(Awaitable[_Resource]):
-    """What a request method returns: await it for the response, or use ``async with``."""
+class _ResourceContext(Coroutine[Any, Any, _Resource]):
+    """What a request method returns: await it for the response, or use ``async with``.
+
+    It is a coroutine, as aiohttp's is, so ``asyncio.create_task(client.get(path))`` works.
+    """
 
     __slots__ = ("_coro", "_resource")
 
@@ -32,6 +38,11 @@ class _ResourceContext(Awaitable[_Resource]):
         self._resource: _Resource | None = None
 
     def __await__(self) -> Generator[Any, None, _Resource]:
+        return self._coro.__await__()
+
+    def __iter__(self) -> Generator[Any, None, _Resource]:
+        # Generator-based tests (aio.testing, aiohttp before 3.8) write
+        # ``response = yield from self.client.get(path)``.
         return self._coro.__await__()
 
     async def __aenter__(self) -> _Resource:
@@ -51,6 +62,14 @@ class _ResourceContext(Awaitable[_Resource]):
             resource.release()
             await resource.wait_for_close()
 
+    def send(self, value: Any) -> Any:
+        """Advance the request coroutine (what a task running this object calls)."""
+        return self._coro.send(value)
+
+    def throw(self, *args: Any) -> Any:
+        """Raise an exception inside the request coroutine (cancellation uses this)."""
+        return self._coro.throw(*args)
+
     def close(self) -> None:
         """Close the request coroutine if it was never awaited."""
         self._coro.close()
@@ -65,6 +84,27 @@ class TestClient(Generic[_Request, _ApplicationNone]):
 
     __test__ = False
 
+    # The overloads let type checkers infer the parameters from the server passed in.
+    @overload
+    def __init__(
+        self: TestClient[web.Request, web.Application],
+        server: TestServer,
+        *,
+        cookie_jar: AbstractCookieJar | None = None,
+        loop: Any = None,
+        **kwargs: Any,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: TestClient[_Request, None],
+        server: BaseTestServer,
+        *,
+        cookie_jar: AbstractCookieJar | None = None,
+        loop: Any = None,
+        **kwargs: Any,
+    ) -> None: ...
+
     def __init__(
         self,
         server: BaseTestServer,
@@ -77,17 +117,20 @@ class TestClient(Generic[_Request, _ApplicationNone]):
             raise TypeError(CLIENT_NEEDS_SERVER.format(type_name=type(server).__name__))
         self._server = server
         self._loop = loop
+        # The loop is passed on so that a client can be made before its loop runs,
+        # as the framework-agnostic loop_context() style does.
         if cookie_jar is None:
-            cookie_jar = aiohttp.CookieJar(unsafe=True)
+            cookie_jar = aiohttp.CookieJar(unsafe=True, loop=loop)
         # Looked up on the module at call time so that code patching
         # aiohttp.ClientSession (tracing, recording) sees the test client's session too.
-        self._session = aiohttp.ClientSession(cookie_jar=cookie_jar, **kwargs)
+        self._session = aiohttp.ClientSession(loop=loop, cookie_jar=cookie_jar, **kwargs)
         # A test must see the first failure, not a silent retry on a fresh connection.
         if hasattr(self._session, "_retry_connection"):
             self._session._retry_connection = False
         self._closed = False
         self._responses: list[aiohttp.ClientResponse] = []
         self._websockets: list[aiohttp.ClientWebSocketResponse] = []
+        self._proxy: TCPProxy | None = None
 
     async def start_server(self) -> None:
         """Start the server this client talks to (does nothing if it runs already)."""
@@ -120,12 +163,30 @@ class TestClient(Generic[_Request, _ApplicationNone]):
         return self._session
 
     def make_url(self, path: StrOrURL) -> URL:
-        """Return the absolute URL of ``path`` on the server."""
-        return self._server.make_url(path)
+        """Return the absolute URL of ``path`` on the server, or on the proxy in front of it."""
+        url = self._server.make_url(path)
+        proxy = self._proxy
+        if proxy is not None and url.origin() == self._server.make_url("/").origin():
+            url = url.with_host(proxy.proxy_host).with_port(proxy.proxy_port)
+        return url
+
+    def route_through(self, proxy: TCPProxy | None) -> None:
+        """Send the requests through ``proxy`` (a started TCPProxy in front of the server).
+
+        None sends them straight to the server again.
+        """
+        self._proxy = proxy
+
+    def _trust_server(self, kwargs: dict[str, Any]) -> None:
+        # An HTTPS test server with aiotest's certificate is trusted; verification stays on.
+        trusting = self._server.client_ssl
+        if trusting is not None:
+            kwargs.setdefault("ssl", trusting)
 
     async def _request(self, method: str, path: StrOrURL, **kwargs: Any) -> aiohttp.ClientResponse:
         if self._closed:
             raise RuntimeError(CLIENT_CLOSED)
+        self._trust_server(kwargs)
         response = await self._session.request(method, self.make_url(path), **kwargs)
         self._responses.append(response)
         return response
@@ -173,6 +234,7 @@ class TestClient(Generic[_Request, _ApplicationNone]):
     async def _ws_connect(self, path: StrOrURL, **kwargs: Any) -> aiohttp.ClientWebSocketResponse:
         if self._closed:
             raise RuntimeError(CLIENT_CLOSED)
+        self._trust_server(kwargs)
         websocket: aiohttp.ClientWebSocketResponse = await self._session.ws_connect(
             self.make_url(path), **kwargs
         )

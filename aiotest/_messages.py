@@ -22,3 +22,112 @@ UNITTEST_RUN_LOOP_DEPRECATED = (
     "@unittest_run_loop is no longer needed: test methods of AioHTTPTestCase can be "
     "'async def' directly; remove the decorator"
 )
+
+# Legacy decorators: run_until_complete, run_forever, current_loop (aiotest/_legacy.py).
+LEGACY_NOT_CALLABLE = (
+    "@aiotest.{decorator} decorates a test function, not {type_name} ({value!r}); "
+    "options are keywords: @aiotest.{decorator}({options})"
+)
+LEGACY_SECONDS_NOT_A_NUMBER = "{name}= takes a number of seconds, not {type_name} ({value!r})"
+LEGACY_SECONDS_OUT_OF_RANGE = "{name}= must be a finite number of seconds, 0 or more, not {value!r}"
+LEGACY_LOOP_NOT_CALLABLE = (
+    "loop= takes a callable that returns a context manager yielding the event loop "
+    "(such as aiotest.current_loop), not {type_name} ({value!r})"
+)
+LEGACY_LOOP_IS_GENERATOR = (
+    "loop={name} is a generator function: decorate it with @contextlib.contextmanager "
+    "so that calling it returns a context manager yielding the event loop"
+)
+LEGACY_LOOP_NOT_CONTEXT_MANAGER = (
+    "loop={name} returned {type_name}, not a context manager: loop= takes a callable that "
+    "returns a context manager yielding the event loop (such as aiotest.current_loop)"
+)
+LEGACY_LOOP_NOT_A_LOOP = (
+    "the context manager returned by loop={name} yielded {type_name}, not an asyncio event loop"
+)
+LEGACY_LOOP_CLOSED = "the event loop from loop={name} is closed; the test cannot run on it"
+LEGACY_LOOP_RUNNING = (
+    "the event loop from loop={name} is already running; a decorated test runs the loop "
+    "itself, so it cannot be called from inside a coroutine"
+)
+LEGACY_LOOP_IN_ASYNC_CASE = (
+    "loop={name} cannot be used in {class_name}: an IsolatedAsyncioTestCase runs the test "
+    "on its own event loop; remove loop= (or pass loop=aiotest.current_loop)"
+)
+NO_CURRENT_LOOP = (
+    "loop=aiotest.current_loop found no current event loop: make one with "
+    "asyncio.new_event_loop() and asyncio.set_event_loop() (for example in setUpClass)"
+)
+LOOP_STOPPED_EARLY = (
+    "the event loop stopped before the test completed (did the test call loop.stop()?)"
+)
+LOOP_ERROR_REPORTED = "the event loop's exception handler was called while the test ran: {message}"
+
+# Test hygiene: timeouts, loop exceptions, get_event_loop, leaks (aiotest/_hygiene.py).
+TIMEOUT_EXPIRED = (
+    "the test did not finish within its timeout of {seconds:g} s (asyncSetUp, the test "
+    "and asyncTearDown share it); {phase} was cancelled.\n"
+    "Tasks pending when the timeout expired:\n{tasks}"
+)
+TIMEOUT_EXPIRED_AGAIN = (
+    "after the test's timeout expired, {phase} did not finish within a further "
+    "{seconds:g} s; it was cancelled.\nTasks pending then:\n{tasks}"
+)
+PENDING_TASK = "- task {task} running {coro}:\n"
+TEST_TASK = "- task {task} running the test's {phase}:\n"
+TASK_WAITING_ON = "\n    waiting on {awaitable}"
+NO_PENDING_TASKS = "(none)"
+GET_EVENT_LOOP_FORBIDDEN = (
+    "asyncio.get_event_loop() is forbidden in this test (forbid_get_event_loop): use "
+    "asyncio.get_running_loop() inside coroutines, or pass the loop explicitly"
+)
+GET_EVENT_LOOP_CALLED = (
+    "asyncio.get_event_loop() was called {count} time(s) under forbid_get_event_loop, and "
+    "the error it raised was caught; use asyncio.get_running_loop() instead. Called from:\n"
+)
+LOOP_EXCEPTIONS_CAUGHT = (
+    "the event loop's exception handler received {count} exception(s) during the test "
+    "(catch_loop_exceptions):\n"
+)
+LEAKS_FOUND = "the test left {count} thing(s) open or unfinished (check_leaks):\n"
+WHERE_CREATED = "\n  created at (most recent call last):\n"
+WHERE_UNKNOWN = "\n  (where it was created is unknown)"
+LEAK_UNFINISHED_TASK = "- task {task} ({coro}) is still pending"
+LEAK_NEVER_AWAITED = "- coroutine {coro} was never awaited"
+LEAK_UNCLOSED_SESSION = "- aiohttp.ClientSession was not closed"
+LEAK_UNCLOSED_RESPONSE = "- aiohttp.ClientResponse of {method} {url} was not closed or read"
+LEAK_UNCLOSED_TRANSPORT = "- transport {transport} was not closed"
+LEAK_UNCLOSED_SERVER = "- server (loop.create_server) was not closed"
+LEAK_RESOURCE_WARNING = "- ResourceWarning: {message}"
+SERVER_EXCEPTIONS_RAISED = (
+    "request handlers raised {count} unhandled exception(s) during the test "
+    "(raise_server_exceptions):\n"
+)
+SERVER_EXCEPTIONS_NOTE = "request handlers raised {count} unhandled exception(s) during the test:\n"
+BARE_DECORATOR_CALLED = (
+    "@aiotest.{name} takes no arguments: write @aiotest.{name} above the test method or "
+    "class, not @aiotest.{name}(...)"
+)
+DECORATOR_TARGET = "@aiotest.{name} decorates a test method or a test case class, not {type_name}"
+SECONDS_NOT_POSITIVE = "@aiotest.{name}() takes a number of seconds greater than 0, not {value!r}"
+SECONDS_NEGATIVE = "@aiotest.{name}() takes a number of seconds, 0 or more, not {value!r}"
+FACTORY_NOT_CALLABLE = (
+    "@aiotest.{name}() takes a callable that makes {what}, not {type_name} ({value!r})"
+)
+LEGACY_LOOP_IS_CONTEXT_MANAGER = (
+    "loop= takes a callable that returns a context manager, not the context manager "
+    "{type_name} itself: pass the factory uncalled, as in loop=aiotest.current_loop"
+)
+PROXY_NOT_STARTED = "the TCPProxy is not started; call 'await proxy.start()' or use 'async with'"
+PROXY_DELAY_NEGATIVE = "a TCPProxy delay is a number of seconds, 0 or more, not {value!r}"
+PROXY_PROCESSOR_FAILED = (
+    "the TCPProxy's {direction!r} content processor raised; the connection was reset"
+)
+PROXY_PROCESSOR_NOT_BYTES = (
+    "a TCPProxy content processor must return bytes, but the {direction!r} one returned "
+    "{type_name}"
+)
+TLS_EXTRA_MISSING = (
+    "HTTPS test servers need trustme to issue their certificates: "
+    "pip install 'aiotest-unittest[tls]'"
+)

@@ -13,9 +13,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from aiohttp.log import server_logger
 from yarl import URL
 
 from ._messages import MAKE_URL_NEEDS_PATH, SERVER_NOT_STARTED, USE_ASYNC_WITH
+from ._server_errors import HandlerError, HandlerErrorLog
+from ._tls import server_ssl_context, trusted_client_context
 
 if TYPE_CHECKING:
     from ssl import SSLContext
@@ -108,8 +111,11 @@ class BaseTestServer(ABC):
         self.scheme = scheme
         self.skip_url_asserts = skip_url_asserts
         self.socket_factory = socket_factory
-        self._ssl: SSLContext | None = None
+        # An ssl= context given here is used as given, like one given to start_server().
+        self._ssl: SSLContext | None = kwargs.pop("ssl", None)
         self._runner_kwargs = kwargs
+        #: Exceptions that request handlers let escape to the server, oldest first.
+        self.handler_errors: list[HandlerError] = []
 
     async def start_server(
         self, loop: asyncio.AbstractEventLoop | None = None, **kwargs: Any
@@ -123,9 +129,14 @@ class BaseTestServer(ABC):
             return
         if loop is not None:
             self._loop = loop
-        self._ssl = kwargs.pop("ssl", None)
+        self._ssl = kwargs.pop("ssl", None) or self._ssl
+        if self._ssl is None and self.scheme == "https":
+            self._ssl = server_ssl_context(self.host)
         runner_kwargs = {**self._runner_kwargs, **kwargs}
         runner_kwargs.setdefault("handler_cancellation", True)
+        # Every handler exception aiohttp logs is also recorded, for the test's report.
+        logger = runner_kwargs.get("logger", server_logger)
+        runner_kwargs["logger"] = HandlerErrorLog(logger, self.handler_errors)
         runner = self.runner = self._make_runner(**runner_kwargs)
         sock: socket.socket | None = None
         try:
@@ -173,6 +184,11 @@ class BaseTestServer(ABC):
     def closed(self) -> bool:
         """True once close() has run."""
         return self._closed
+
+    @property
+    def client_ssl(self) -> SSLContext | None:
+        """A client context trusting this server's certificate, if aiotest issued it."""
+        return trusted_client_context(self._ssl)
 
     @property
     def handler(self) -> web.Server:
@@ -232,6 +248,12 @@ class TestServer(BaseTestServer):
 
     def _make_runner(self, **kwargs: Any) -> web.BaseRunner:
         return web.AppRunner(self.app, **kwargs)
+
+    async def _abort_start(self, runner: web.BaseRunner, sock: socket.socket | None) -> None:
+        # aiohttp sends on_cleanup only once startup completed; when an on_startup handler
+        # fails, what the handlers before it opened must still be closed.
+        self.app.on_cleanup.freeze()
+        await super()._abort_start(runner, sock)
 
 
 class RawTestServer(BaseTestServer):

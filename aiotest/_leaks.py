@@ -1,0 +1,275 @@
+"""Leak checks: what a test opened or started and left behind when it ended.
+
+Only runs when ``check_leaks`` is on; then the creation place of every tracked object is
+captured as it is made, so that the report can say where each leak came from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import os
+import sys
+import traceback
+import warnings
+from collections.abc import Callable, Iterable
+from types import CoroutineType, FrameType
+from typing import Any
+
+import aiohttp
+from aiohttp.client_proto import ResponseHandler
+
+from ._messages import (
+    LEAK_NEVER_AWAITED,
+    LEAK_RESOURCE_WARNING,
+    LEAK_UNCLOSED_RESPONSE,
+    LEAK_UNCLOSED_SERVER,
+    LEAK_UNCLOSED_SESSION,
+    LEAK_UNCLOSED_TRANSPORT,
+    LEAK_UNFINISHED_TASK,
+    LEAKS_FOUND,
+    WHERE_CREATED,
+    WHERE_UNKNOWN,
+)
+
+__all__ = ["LeakTracker", "format_stack", "is_framework_file", "is_internal_file"]
+
+# Frames kept in a creation stack: enough to reach the test from a library call.
+CREATION_STACK_DEPTH = 12
+
+_FRAMEWORK_DIRS = (
+    os.path.dirname(os.path.abspath(__file__)) + os.sep,
+    os.path.dirname(os.path.abspath(warnings.__file__)) + os.sep + "unittest" + os.sep,
+)
+_INTERNAL_DIRS = (
+    *_FRAMEWORK_DIRS,
+    os.path.dirname(os.path.abspath(asyncio.__file__)) + os.sep,
+    os.path.dirname(os.path.abspath(aiohttp.__file__)) + os.sep,
+)
+
+# Loop methods that open transports or servers: wrapped on the test's own loop only.
+_CONNECTION_METHODS = (
+    "create_connection",
+    "create_unix_connection",
+    "create_datagram_endpoint",
+    "connect_accepted_socket",
+)
+_SERVER_METHODS = ("create_server", "create_unix_server")
+
+Stack = list[tuple[str, int, str]]
+
+
+def is_internal_file(filename: str) -> bool:
+    """True for files of aiotest, asyncio, aiohttp and unittest: not the user's code."""
+    return filename.startswith(_INTERNAL_DIRS)
+
+
+def is_framework_file(filename: str) -> bool:
+    """True for files of aiotest and unittest, which run the test but are not under test."""
+    return filename.startswith(_FRAMEWORK_DIRS)
+
+
+def _stack_here(frame: FrameType | None) -> Stack:
+    summary = traceback.extract_stack(frame, limit=CREATION_STACK_DEPTH)
+    return [(entry.filename, entry.lineno or 0, entry.name) for entry in summary]
+
+
+def format_stack(stack: Iterable[tuple[str, int, str]]) -> str:
+    """Return the user's frames of ``stack`` (oldest first) as traceback lines."""
+    entries = [entry for entry in stack if not is_internal_file(entry[0])] or list(stack)
+    if not entries:
+        return WHERE_UNKNOWN
+    summary = traceback.StackSummary.from_list([(*entry, None) for entry in entries])
+    return WHERE_CREATED + "".join(summary.format()).rstrip("\n")
+
+
+def _origin_stack(coro: object) -> Stack:
+    # cr_origin is newest first; traceback lists are oldest first.
+    origin = getattr(coro, "cr_origin", None) or ()
+    return [(filename, lineno, name) for filename, lineno, name in reversed(origin)]
+
+
+@dataclasses.dataclass
+class _Tracked:
+    obj: Any
+    stack: Stack
+
+
+class LeakTracker:
+    """Tracks what one test creates, and lists what is still open when it ends."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._tasks_before: set[asyncio.Task[Any]] = set()
+        self._sessions: list[_Tracked] = []
+        self._responses: list[_Tracked] = []
+        self._transports: list[_Tracked] = []
+        self._servers: list[_Tracked] = []
+        self._never_awaited: list[tuple[str, Stack]] = []
+        self._resource_warnings: list[str] = []
+        self._undo: list[Callable[[], None]] = []
+
+    def start(self) -> None:
+        """Begin tracking; :meth:`stop` undoes every change made here."""
+        self._tasks_before = set(asyncio.all_tasks(self._loop))
+        depth = sys.get_coroutine_origin_tracking_depth()
+        sys.set_coroutine_origin_tracking_depth(max(depth, CREATION_STACK_DEPTH))
+        self._undo.append(lambda: sys.set_coroutine_origin_tracking_depth(depth))
+        self._track_never_awaited()
+        self._track_resource_warnings()
+        self._track_init(aiohttp.ClientSession, self._sessions)
+        self._track_init(aiohttp.ClientResponse, self._responses)
+        self._track_loop_methods()
+
+    def stop(self) -> None:
+        """Undo what :meth:`start` changed; a second call does nothing."""
+        while self._undo:
+            self._undo.pop()()
+
+    def _track_never_awaited(self) -> None:
+        # CPython reports a coroutine that was never awaited by calling this function of the
+        # warnings module, looked up at the time; replacing it names the creation place.
+        original = warnings._warn_unawaited_coroutine  # type: ignore[attr-defined]
+
+        def record(coro: CoroutineType[Any, Any, Any]) -> None:
+            self._never_awaited.append((coro.__qualname__, _origin_stack(coro)))
+
+        warnings._warn_unawaited_coroutine = record  # type: ignore[attr-defined]
+
+        def undo() -> None:
+            warnings._warn_unawaited_coroutine = original  # type: ignore[attr-defined]
+
+        self._undo.append(undo)
+
+    def _track_resource_warnings(self) -> None:
+        # Dropped sockets and transports say so only through a ResourceWarning, which the
+        # default filters hide; catch_warnings puts the filters back afterwards.
+        catcher = warnings.catch_warnings()
+        catcher.__enter__()
+        warnings.simplefilter("always", ResourceWarning)
+        show = warnings.showwarning
+
+        def record(
+            message: Warning | str,
+            category: type[Warning],
+            filename: str,
+            lineno: int,
+            file: Any = None,
+            line: str | None = None,
+        ) -> None:
+            if issubclass(category, ResourceWarning):
+                self._resource_warnings.append(str(message))
+            else:
+                show(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = record
+        self._undo.append(lambda: catcher.__exit__(None, None, None))
+
+    def _track_init(self, cls: type, store: list[_Tracked]) -> None:
+        original: Callable[..., None] = vars(cls)["__init__"]
+
+        @functools.wraps(original)
+        def init(obj: Any, *args: Any, **kwargs: Any) -> None:
+            original(obj, *args, **kwargs)
+            store.append(_Tracked(obj, _stack_here(sys._getframe(1))))
+
+        cls.__init__ = init  # type: ignore[misc]
+
+        def undo() -> None:
+            cls.__init__ = original  # type: ignore[misc]
+
+        self._undo.append(undo)
+
+    def _track_loop_methods(self) -> None:
+        loop: Any = self._loop
+        for name in _CONNECTION_METHODS + _SERVER_METHODS:
+            method = getattr(loop, name, None)
+            if method is None:
+                continue
+            store = self._servers if name in _SERVER_METHODS else self._transports
+            try:
+                setattr(loop, name, self._recording(method, store, name in _SERVER_METHODS))
+            except AttributeError:  # pragma: no cover - a loop class without __dict__
+                continue
+            self._undo.append(functools.partial(_forget_attribute, loop, name))
+
+    @staticmethod
+    def _recording(
+        method: Callable[..., Any], store: list[_Tracked], is_server: bool
+    ) -> Callable[..., Any]:
+        @functools.wraps(method)
+        async def opened(*args: Any, **kwargs: Any) -> Any:
+            stack = _stack_here(sys._getframe(1))
+            result = await method(*args, **kwargs)
+            store.append(_Tracked(result if is_server else result[0], stack))
+            return result
+
+        return opened
+
+    async def collect(self, current: asyncio.Task[Any] | None) -> str | None:
+        """Return the report of everything still open, or None; then close what leaked.
+
+        Call after a garbage collection, so that dropped objects have spoken up.
+        """
+        found: list[str] = []
+        for task in asyncio.all_tasks(self._loop):
+            if task is current or task in self._tasks_before or task.done():
+                continue
+            coro = task.get_coro()
+            found.append(
+                LEAK_UNFINISHED_TASK.format(task=task.get_name(), coro=_qualname(coro))
+                + format_stack(_origin_stack(coro))
+            )
+        for name, stack in self._never_awaited:
+            found.append(LEAK_NEVER_AWAITED.format(coro=name) + format_stack(stack))
+        sessions = [t for t in self._sessions if not t.obj.closed]
+        for tracked in sessions:
+            found.append(LEAK_UNCLOSED_SESSION + format_stack(tracked.stack))
+        responses = [t for t in self._responses if not t.obj.closed]
+        for tracked in responses:
+            response = tracked.obj
+            found.append(
+                LEAK_UNCLOSED_RESPONSE.format(method=response.method, url=response.url)
+                + format_stack(tracked.stack)
+            )
+        # A client session's connections are its own: reported as the session.
+        transports = [
+            t
+            for t in self._transports
+            if not t.obj.is_closing() and not isinstance(t.obj.get_protocol(), ResponseHandler)
+        ]
+        for tracked in transports:
+            description = _describe_transport(tracked.obj)
+            found.append(
+                LEAK_UNCLOSED_TRANSPORT.format(transport=description) + format_stack(tracked.stack)
+            )
+        servers = [t for t in self._servers if t.obj.is_serving()]
+        for tracked in servers:
+            found.append(LEAK_UNCLOSED_SERVER + format_stack(tracked.stack))
+        for message in self._resource_warnings:
+            found.append(LEAK_RESOURCE_WARNING.format(message=message))
+        # Closed only once all is listed: closing a session also closes its responses.
+        for tracked in responses:
+            tracked.obj.close()
+        for tracked in sessions:
+            await tracked.obj.close()
+        for tracked in transports + servers:
+            tracked.obj.close()
+        if not found:
+            return None
+        return LEAKS_FOUND.format(count=len(found)) + "\n".join(found)
+
+
+def _qualname(coro: object) -> str:
+    return str(getattr(coro, "__qualname__", None) or repr(coro))
+
+
+def _describe_transport(transport: asyncio.BaseTransport) -> str:
+    peer = transport.get_extra_info("peername")
+    name = type(transport).__name__
+    return f"{name} to {peer}" if peer else name
+
+
+def _forget_attribute(obj: object, name: str) -> None:
+    vars(obj).pop(name, None)

@@ -1,0 +1,101 @@
+"""The record of exceptions that request handlers let escape to aiohttp's server."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sys
+import traceback
+from collections.abc import MutableMapping
+from types import FrameType, TracebackType
+from typing import Any
+
+from aiohttp import web
+
+__all__ = ["HandlerError", "HandlerErrorLog", "format_handler_errors"]
+
+# How far up from the logging call to look for the request being handled: aiohttp calls
+# logger.exception() from RequestHandler.handle_error(request, ...) or one call below it.
+_REQUEST_SEARCH_DEPTH = 8
+_UNKNOWN_REQUEST = "(request unknown)"
+
+_ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+
+@dataclasses.dataclass(frozen=True)
+class HandlerError:
+    """One exception that a request handler raised and aiohttp's server caught."""
+
+    #: ``"GET /path?query"``: the request being handled.
+    request_line: str
+    #: The exception itself.
+    exception: BaseException
+    #: The exception's traceback, formatted when it was recorded.
+    traceback: str
+
+    def format(self) -> str:
+        """Return the request line followed by the traceback."""
+        return f"{self.request_line}\n{self.traceback}"
+
+
+def format_handler_errors(errors: list[HandlerError]) -> str:
+    """Return the report of ``errors``, one block per request."""
+    return "\n".join(error.format() for error in errors)
+
+
+def _exc_info(value: object) -> _ExcInfo | None:
+    if isinstance(value, BaseException):
+        return type(value), value, value.__traceback__
+    if isinstance(value, tuple) and len(value) == 3 and isinstance(value[1], BaseException):
+        return value
+    if value:
+        current = sys.exc_info()
+        if current[1] is not None:
+            return current
+    return None
+
+
+def _request_line(frame: FrameType | None) -> str:
+    # aiohttp does not hand the request to its logger, but the frame that logs the error
+    # (handle_error) has it as a local; looking for it keeps aiotest off aiohttp's internals.
+    for _ in range(_REQUEST_SEARCH_DEPTH):
+        if frame is None:
+            break
+        request = frame.f_locals.get("request")
+        if isinstance(request, web.BaseRequest):
+            return f"{request.method} {request.path_qs}"
+        frame = frame.f_back
+    return _UNKNOWN_REQUEST
+
+
+class HandlerErrorLog(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """The server's logger: records every logged handler exception, then logs it as usual.
+
+    aiohttp logs an exception at ERROR level only when it escaped the application: an
+    ``HTTPException`` is a response and an error turned into a response by the app's own
+    middleware never reaches the server, so neither is recorded.
+    """
+
+    def __init__(self, logger: logging.Logger, errors: list[HandlerError]) -> None:
+        super().__init__(logger, {})
+        self.errors = errors
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        """Record an ERROR that carries an exception; pass every message on."""
+        if level >= logging.ERROR:
+            info = _exc_info(kwargs.get("exc_info"))
+            if info is not None:
+                self.errors.append(
+                    HandlerError(
+                        request_line=_request_line(sys._getframe(1)),
+                        exception=info[1],
+                        traceback="".join(traceback.format_exception(*info)),
+                    )
+                )
+        # Attribute the log record to aiohttp's caller, not to this adapter.
+        kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 1
+        super().log(level, msg, *args, **kwargs)
+
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, Any]:
+        """Leave the message as it is."""
+        return msg, kwargs

@@ -1,0 +1,326 @@
+"""Benchmark aiotest against aiohttp.test_utils and pytest-aiohttp, the way their users run them.
+
+One command runs everything::
+
+    python benchmarks/run.py                  # speed: every contender, every shape
+    python benchmarks/run.py --mode resources # 5,000 tests in one process: fds, threads, RSS
+    python benchmarks/run.py --mode parallel  # pytest -n 2 and unittest-parallel -j 2
+    python benchmarks/run.py --mode all --write docs/benchmark_results.inc
+
+Each contender's suite is generated into ``benchmarks/_generated/`` and run in a subprocess:
+``python -m unittest`` for the test case classes, ``pytest`` for pytest-aiohttp. The time of
+one test is the wall time of a run of N tests minus that of an empty run (interpreter start,
+imports), divided by N. Contenders alternate within each repetition; the first repetition
+only warms caches and is not counted; the table shows the median of the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib.metadata
+import json
+import os
+import pathlib
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
+from _sources import CONTENDERS, PYTEST_INI, SHAPES, module_source  # noqa: E402
+
+HERE = pathlib.Path(__file__).resolve().parent
+GENERATED = HERE / "_generated"
+PROBE = HERE / "_probe.py"
+
+# Variables that would change how a contender runs; the benchmark sets its own.
+_SCRUBBED_ENV = ("AIOTEST_LOOP", "AIOTEST_TIMEOUT", "AIOTEST_STRICT", "PYTHONASYNCIODEBUG")
+_SCRUBBED_ENV += ("PYTHONDEVMODE", "PYTHONWARNINGS", "PYTEST_ADDOPTS", "PYTHONTRACEMALLOC")
+
+# The targets of the speed issue: (description, numerator, denominator, bound, at most?).
+TARGETS = (
+    ("aiohttp.test_utils / aiotest >= 5", "aiohttp.test_utils", "aiotest", 5.0, False),
+    ("aiotest / floor <= 1.3", "aiotest", "floor", 1.3, True),
+    ("aiotest-class / warm <= 1.5", "aiotest-class", "warm", 1.5, True),
+)
+
+
+def _environment(contender: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in _SCRUBBED_ENV}
+    if contender == "aiotest-uvloop":
+        env["AIOTEST_LOOP"] = "uvloop"
+    # The generated modules are found through the working directory, never the repository.
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def _command(contender: str, module: str) -> list[str]:
+    if contender == "pytest-aiohttp":
+        return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{module}.py"]
+    return [sys.executable, "-m", "unittest", "-q", module]
+
+
+def _write(directory: pathlib.Path, name: str, text: str) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / name).write_text(text)
+
+
+def _run(command: Sequence[str], cwd: pathlib.Path, env: dict[str, str], ok: Sequence[int]) -> float:
+    """Run ``command``, return its wall time; fail loudly if it did not pass."""
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode not in ok:
+        sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
+        raise SystemExit(f"{' '.join(command)} in {cwd} exited with {done.returncode}")
+    return elapsed
+
+
+@dataclasses.dataclass
+class SpeedResult:
+    """Median seconds per test for each (contender, shape)."""
+
+    tests: int
+    repeats: int
+    per_test: dict[tuple[str, str], float]
+
+    def ratio(self, numerator: str, denominator: str, shape: str) -> float | None:
+        top = self.per_test.get((numerator, shape))
+        bottom = self.per_test.get((denominator, shape))
+        if top is None or bottom is None or bottom <= 0:
+            return None
+        return top / bottom
+
+
+def run_speed(
+    contenders: Sequence[str], shapes: Sequence[str], tests: int, repeats: int
+) -> SpeedResult:
+    """Time every contender on every shape, alternating contenders, ``repeats`` times."""
+    root = GENERATED / "speed"
+    shutil.rmtree(root, ignore_errors=True)
+    for contender in contenders:
+        directory = root / contender.replace(".", "_")
+        _write(directory, "pytest.ini", PYTEST_INI)
+        _write(directory, "bench_empty.py", module_source(contender, "get", 0))
+        for shape in shapes:
+            _write(directory, f"bench_{shape}.py", module_source(contender, shape, tests))
+    samples: dict[tuple[str, str], list[float]] = {}
+    for repetition in range(repeats + 1):
+        counted = repetition > 0
+        # Rotating the order spreads slow phases of the machine over every contender.
+        shift = repetition % len(contenders)
+        order = list(contenders[shift:]) + list(contenders[:shift])
+        for shape in shapes:
+            for contender in order:
+                directory = root / contender.replace(".", "_")
+                env = _environment(contender)
+                empty = _run(_command(contender, "bench_empty"), directory, env, (0, 5))
+                full = _run(_command(contender, f"bench_{shape}"), directory, env, (0,))
+                if counted:
+                    samples.setdefault((contender, shape), []).append((full - empty) / tests)
+        state = "warm-up" if not counted else f"repetition {repetition}/{repeats}"
+        print(f"speed: {state} done", file=sys.stderr)
+    per_test = {key: statistics.median(values) for key, values in samples.items()}
+    return SpeedResult(tests=tests, repeats=repeats, per_test=per_test)
+
+
+def run_resources(tests: int) -> dict[str, object]:
+    """Run ``tests`` aiotest tests in one process and return what _probe.py measured."""
+    directory = GENERATED / "resources"
+    shutil.rmtree(directory, ignore_errors=True)
+    per_shape = tests // len(SHAPES)
+    for shape in SHAPES:
+        count = per_shape + (tests - per_shape * len(SHAPES) if shape == SHAPES[0] else 0)
+        _write(directory, f"test_{shape}.py", module_source("aiotest", shape, count))
+    command = [sys.executable, str(PROBE), str(directory)]
+    done = subprocess.run(
+        command, env=_environment("aiotest"), capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
+        raise SystemExit(f"the resources probe exited with {done.returncode}")
+    report: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report
+
+
+def generate_parallel_suite(directory: pathlib.Path, tests: int, modules: int = 20) -> None:
+    """Write ``tests`` aiotest tests spread over ``modules`` modules, every shape included."""
+    shutil.rmtree(directory, ignore_errors=True)
+    _write(directory, "pytest.ini", PYTEST_INI)
+    per_module = tests // modules
+    for index in range(modules):
+        count = per_module + (tests - per_module * modules if index == 0 else 0)
+        shape = SHAPES[index % len(SHAPES)]
+        _write(directory, f"test_{shape}_{index:02d}.py", module_source("aiotest", shape, count))
+
+
+PARALLEL_RUNS = {
+    "unittest": ["-m", "unittest", "discover", "-q", "-s", ".", "-t", "."],
+    "unittest-parallel -j 2": ["-m", "unittest_parallel", "-q", "-j", "2", "-s", ".", "-t", "."],
+    "pytest": ["-m", "pytest", "-q", "-p", "no:cacheprovider", "."],
+    "pytest -n 2": ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "."],
+}
+
+
+def run_parallel(tests: int, repeats: int) -> dict[str, float]:
+    """Return the median wall time of the generated suite under each runner."""
+    directory = GENERATED / "parallel"
+    generate_parallel_suite(directory, tests)
+    samples: dict[str, list[float]] = {}
+    env = _environment("aiotest")
+    for repetition in range(repeats + 1):
+        for name, arguments in PARALLEL_RUNS.items():
+            elapsed = _run([sys.executable, *arguments], directory, env, (0,))
+            if repetition:
+                samples.setdefault(name, []).append(elapsed)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine_description() -> str:
+    """One line naming the machine, the OS and the versions that were measured."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = ", ".join(
+        f"{name} {_version(name)}"
+        for name in ("aiotest-unittest", "aiohttp", "uvloop", "pytest", "pytest-aiohttp")
+    )
+    return (
+        f"{cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}; "
+        f"CPython {platform.python_version()}; {versions}"
+    )
+
+
+def _list_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = [f".. list-table:: {title}", "   :header-rows: 1", ""]
+    for row in [header, *rows]:
+        lines.append(f"   * - {row[0]}")
+        lines.extend(f"     - {cell}" for cell in row[1:])
+    return "\n".join(lines) + "\n"
+
+
+def speed_tables(result: SpeedResult, contenders: Sequence[str], shapes: Sequence[str]) -> str:
+    """The per-test times, their ratios to aiotest, and the targets, as reStructuredText."""
+    rows = []
+    for contender in contenders:
+        cells = [contender]
+        for shape in shapes:
+            seconds = result.per_test.get((contender, shape))
+            ratio = result.ratio(contender, "aiotest", shape)
+            if seconds is None:
+                cells.append("-")
+            elif ratio is None:
+                cells.append(f"{seconds * 1e3:.3f}")
+            else:
+                cells.append(f"{seconds * 1e3:.3f} ({ratio:.2f}x)")
+        rows.append(cells)
+    text = _list_table(
+        f"Median milliseconds per test over {result.repeats} runs of {result.tests} tests "
+        "(in brackets: relative to aiotest)",
+        ["contender", *shapes],
+        rows,
+    )
+    target_rows = []
+    for description, numerator, denominator, bound, at_most in TARGETS:
+        cells = [description]
+        for shape in shapes:
+            value = result.ratio(numerator, denominator, shape)
+            if value is None:
+                cells.append("-")
+            else:
+                met = value <= bound if at_most else value >= bound
+                cells.append(f"{value:.2f} {'met' if met else 'MISSED'}")
+        target_rows.append(cells)
+    text += "\n" + _list_table("Targets (ratios from the same run)", ["target", *shapes], target_rows)
+    return text
+
+
+def resources_table(report: dict[str, object]) -> str:
+    """The resources probe's snapshots as reStructuredText."""
+    snapshots = report["snapshots"]
+    assert isinstance(snapshots, dict)
+    rows = [
+        [name, str(value["fds"]), str(value["threads"]), f"{value['rss_kib'] / 1024:.1f}"]
+        for name, value in snapshots.items()
+    ]
+    text = _list_table(
+        f"{report['tests']} aiotest tests in one process",
+        ["when", "open fds", "threads", "RSS (MiB)"],
+        rows,
+    )
+    text += (
+        f"\nResourceWarnings: {report['resource_warnings']}; asyncio/aiohttp error logs: "
+        f"{report['error_logs']}; tests run: {report['tests_run']}, "
+        f"failures+errors: {report['problems']}.\n"
+    )
+    return text
+
+
+def parallel_table(times: dict[str, float], tests: int) -> str:
+    """Wall times of the generated suite per runner, with the speedup of the parallel ones."""
+    rows = []
+    for name, seconds in times.items():
+        serial = times["pytest" if name.startswith("pytest") else "unittest"]
+        rows.append([name, f"{seconds:.2f}", f"{serial / seconds:.2f}x"])
+    return _list_table(
+        f"{tests} aiotest tests, wall time of the whole run",
+        ["runner", "seconds", "speedup"],
+        rows,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line, run the chosen modes and print (or write) the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--mode", choices=("speed", "resources", "parallel", "all"), default="speed")
+    parser.add_argument("--tests", type=int, default=500, help="tests per speed run")
+    parser.add_argument("--repeats", type=int, default=3, help="counted repetitions")
+    parser.add_argument("--shapes", default=",".join(SHAPES))
+    parser.add_argument("--contenders", default=",".join(CONTENDERS))
+    parser.add_argument("--resource-tests", type=int, default=5000)
+    parser.add_argument("--parallel-tests", type=int, default=2000)
+    parser.add_argument("--write", type=pathlib.Path, help="also write the tables to this file")
+    args = parser.parse_args(argv)
+    shapes = [shape for shape in args.shapes.split(",") if shape]
+    contenders = [name for name in args.contenders.split(",") if name]
+    for name in contenders:
+        if name not in CONTENDERS:
+            parser.error(f"unknown contender {name!r}; known: {', '.join(CONTENDERS)}")
+    for shape in shapes:
+        if shape not in SHAPES:
+            parser.error(f"unknown shape {shape!r}; known: {', '.join(SHAPES)}")
+    sections = [f"Measured on: {machine_description()}.\n"]
+    if args.mode in ("speed", "all"):
+        result = run_speed(contenders, shapes, args.tests, args.repeats)
+        sections.append(speed_tables(result, contenders, shapes))
+    if args.mode in ("resources", "all"):
+        sections.append(resources_table(run_resources(args.resource_tests)))
+    if args.mode in ("parallel", "all"):
+        times = run_parallel(args.parallel_tests, args.repeats)
+        sections.append(parallel_table(times, args.parallel_tests))
+    text = "\n".join(sections)
+    print(text)
+    if args.write is not None:
+        args.write.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

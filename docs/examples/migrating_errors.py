@@ -1,0 +1,31 @@
+"""Mistakes that aiotest names in its error messages."""
+
+from __future__ import annotations
+
+import unittest
+
+from aiohttp import web
+
+from aiotest import AioHTTPTestCase, AsyncTestCase, TestClient, TestServer
+
+
+class MistakeTests(AsyncTestCase):
+    async def test_client_needs_a_server_not_an_app(self) -> None:
+        with self.assertRaisesRegex(TypeError, r"wrap an aiohttp\.web\.Application in TestServer"):
+            TestClient(web.Application())  # type: ignore[call-overload]
+
+    async def test_servers_use_async_with(self) -> None:
+        with self.assertRaisesRegex(TypeError, "use 'async with'"), TestServer(web.Application()):
+            pass
+
+    def test_forgotten_get_application(self) -> None:
+        class NoApp(AioHTTPTestCase):
+            async def test_nothing(self) -> None:
+                pass
+
+        result = unittest.TestResult()
+        NoApp("test_nothing").run(result)
+        [(_, traceback)] = result.errors
+        self.assertIn(
+            "NoApp defines no application: override 'async def get_application", traceback
+        )
