@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import sys
 import unittest
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 
 from aiohttp import web
@@ -67,7 +68,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     _aiotest_settings: Settings | None = None
     # Set by IsolatedAsyncioTestCase.__init__; typeshed leaves its private state out.
     if sys.version_info >= (3, 11):
-        _asyncioRunner: asyncio.Runner | None
+        _asyncioRunner: TestRunner | None
     else:  # pragma: no cover - py310
         _asyncioTestLoop: asyncio.AbstractEventLoop | None
 
@@ -132,6 +133,19 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         assert loop is not None, "asyncio test loop is not initialized"  # pragma: no cover
         return loop  # pragma: no cover
 
+    # Parallel runners (unittest-parallel) send tests to their workers by pickling them;
+    # the contextvars.Context that IsolatedAsyncioTestCase keeps cannot be pickled, so a
+    # test arrives without it and makes a fresh one.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_asyncioTestContext", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if sys.version_info >= (3, 11):
+            self._asyncioTestContext = contextvars.copy_context()
+
     # Test hygiene (aiotest/_hygiene.py): the guards start before setUp, every async part
     # of the test runs within the timeout budget, and the findings are checked by the
     # cleanup registered first, which unittest runs last.
@@ -186,6 +200,11 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     async def _aiotest_check_hygiene(self) -> None:
         hygiene = self._aiotest_hygiene
         assert hygiene is not None
+        # Python 3.10 hands errors to the result only after the cleanups; they are
+        # reported all the same.
+        for _, exc_info in getattr(getattr(self, "_outcome", None), "errors", ()):
+            if exc_info is not None:
+                hygiene.reported(exc_info[1])
         problems = await hygiene.finish()
         problems.extend(self._aiotest_more_problems())
         if problems:
@@ -239,12 +258,18 @@ class AioHTTPTestCase(AsyncTestCase):
 
     #: ``"test"``: a fresh app, server and client for every test. ``"class"``: one of each,
     #: on one loop, for all tests of the class (faster; state on ``self.app`` survives
-    #: from one test to the next). See aiotest/_scope.py.
+    #: from one test to the next). See :doc:`speed`.
     server_scope: ClassVar[str] = "test"
     _aiotest_shared: ClassFixture | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        check_server_scope(cls)
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        # Checked again here: the attribute may have been changed after the class was made.
         check_server_scope(cls)
 
     async def get_application(self) -> web.Application:
@@ -380,13 +405,19 @@ class AioHTTPTestCase(AsyncTestCase):
             loop.run_until_complete(self._asyncioCallsQueue.join())
             asyncio.set_event_loop(None)
 
+    _aiotest_pending_reset: Callable[[], Awaitable[None]] | None = None
+
     def _aiotest_reset_between_tests(self) -> None:
         client = self.__dict__.get("client")
         if client is not None:
-            # Synchronous unless a websocket is open: a loop round trip per test is for work.
-            pending = reset_between_tests(client, close_connections=self.settings.check_leaks)
-            if pending is not None:
-                self._callAsync(pending)
+            # What needs the loop (open websockets) is left to _aiotest_finish_reset.
+            close_connections = self.settings.check_leaks
+            self._aiotest_pending_reset = reset_between_tests(client, close_connections)
+
+    async def _aiotest_finish_reset(self) -> None:
+        pending, self._aiotest_pending_reset = self._aiotest_pending_reset, None
+        if pending is not None:
+            await pending()
 
     # Each of aiotest's own async steps costs a trip around the loop; a step with nothing
     # to do (a fixture shared by the class, a client closed already) is not run at all.
@@ -415,6 +446,8 @@ class AioHTTPTestCase(AsyncTestCase):
             return case_class.tearDownAsync is AioHTTPTestCase.tearDownAsync and (
                 self._aiotest_shared is not None or _closed(self.__dict__.get("client"))
             )
+        if target is AioHTTPTestCase._aiotest_finish_reset:
+            return self._aiotest_pending_reset is None
         if target is AioHTTPTestCase._aiotest_close_fixture:
             return (
                 _closed(self.__dict__.get("client"))
@@ -428,6 +461,7 @@ class AioHTTPTestCase(AsyncTestCase):
     _aiotest_handler_errors_before = 0
 
     def _callSetUp(self) -> None:
+        check_server_scope(type(self))
         shared = self._aiotest_shared
         if shared is not None:
             # Built before the hygiene starts: the shared fixture is not this test's leak.
@@ -439,7 +473,8 @@ class AioHTTPTestCase(AsyncTestCase):
             super()._callSetUp()
         finally:
             if shared is not None:
-                # Registered last, so it runs first of the cleanups, before the hygiene check.
+                # Registered last, so they run first of the cleanups, before the hygiene check.
+                self.addAsyncCleanup(self._aiotest_finish_reset)
                 self.addCleanup(self._aiotest_reset_between_tests)
 
     def _aiotest_all_handler_errors(self) -> list[HandlerError]:

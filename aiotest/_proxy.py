@@ -8,6 +8,7 @@ import inspect
 import logging
 import socket
 import struct
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import Literal
@@ -406,10 +407,12 @@ class TCPProxy:
 
     async def _wait_delay(self, direction: _Direction) -> None:
         loop = asyncio.get_running_loop()
-        arrived = loop.time()
+        # Measured on the monotonic clock, not loop.time(): some loops (uvloop) keep
+        # time in whole milliseconds and fire timers up to one early.
+        arrived = time.monotonic()
         while True:
             delay = self.read_delay if direction == "read" else self.write_delay
-            remaining = arrived + delay - loop.time()
+            remaining = arrived + delay - time.monotonic()
             if remaining <= 0:
                 return
             # Woken early by set_delay(), which may have shortened or lengthened the delay.

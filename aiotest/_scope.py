@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import sys
 import unittest
 from collections.abc import Awaitable, Callable, Coroutine
@@ -133,7 +134,7 @@ class ClassFixture:
             raise
         finally:
             # The builder registered its own close as a cleanup; this object runs it.
-            builder._cleanups.clear()
+            builder._cleanups.clear()  # type: ignore[attr-defined]
         self.shared = {name: vars(builder)[name] for name in set(vars(builder)) - before}
         self.built = True
 
@@ -180,7 +181,8 @@ def class_fixture(test: AioHTTPTestCase, create: bool = True) -> ClassFixture | 
     the class's last test, also when ``setUpClass`` fails. Skipped tests share nothing.
     """
     case_class = type(test)
-    if check_server_scope(case_class) != "class" or _skipped(test):
+    # An unknown scope is reported by the test's setup; here it shares nothing.
+    if getattr(case_class, "server_scope", None) != "class" or _skipped(test):
         return None
     fixture: ClassFixture | None = vars(case_class).get(_FIXTURE_ATTRIBUTE)
     if (fixture is None or fixture.closed) and create:
@@ -207,11 +209,11 @@ _SERVER_SETTLE_SECONDS = 1.0
 
 def reset_between_tests(
     client: TestClient[Any, Any], close_connections: bool
-) -> Coroutine[Any, Any, None] | None:
+) -> Callable[[], Coroutine[Any, Any, None]] | None:
     """Leave ``client`` as a fresh one would be: no responses, websockets or cookies.
 
-    Responses and cookies go at once. Returns the coroutine that must still run on the
-    loop, or None: closing open websockets, and with ``close_connections`` the idle
+    Responses and cookies go at once. Returns the coroutine function that must still run
+    on the loop, or None: closing open websockets, and with ``close_connections`` the idle
     keep-alive connections too, waiting until the server has finished with them, so that
     a leak check sees nothing this test opened.
     """
@@ -223,7 +225,7 @@ def reset_between_tests(
     still_open = [websocket for websocket in websockets if not websocket.closed]
     if not still_open and not close_connections:
         return None
-    return _close_connections(client, still_open, close_connections)
+    return functools.partial(_close_connections, client, still_open, close_connections)
 
 
 async def _close_connections(

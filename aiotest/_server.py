@@ -148,7 +148,9 @@ class BaseTestServer(ABC):
         except BaseException:
             await self._abort_start(runner, sock)
             raise
-        self.port = sock.getsockname()[1]
+        # As aiohttp does: host and port become the bound address ("localhost" -> 127.0.0.1),
+        # while URLs keep the name the test asked for.
+        self.host, self.port = sock.getsockname()[:2]
         if not self.scheme:
             self.scheme = "https" if self._ssl else "http"
         self._root = URL(f"{self.scheme}://{url_host}:{self.port}")

@@ -18,6 +18,7 @@ __all__ = ["HandlerError", "HandlerErrorLog", "format_handler_errors"]
 # logger.exception() from RequestHandler.handle_error(request, ...) or one call below it.
 _REQUEST_SEARCH_DEPTH = 8
 _UNKNOWN_REQUEST = "(request unknown)"
+_OWN_FRAMES = 1 if sys.version_info >= (3, 11) else 2
 
 _ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
@@ -92,8 +93,9 @@ class HandlerErrorLog(logging.LoggerAdapter):  # type: ignore[type-arg]
                         traceback="".join(traceback.format_exception(*info)),
                     )
                 )
-        # Attribute the log record to aiohttp's caller, not to this adapter.
-        kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + 1
+        # Attribute the log record to aiohttp's caller, not to this adapter; before 3.11
+        # logging counted its own frames in stacklevel too.
+        kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + _OWN_FRAMES
         super().log(level, msg, *args, **kwargs)
 
     def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, Any]:

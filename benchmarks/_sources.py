@@ -12,7 +12,7 @@ import textwrap
 SHAPES = ("get", "post_json", "websocket", "startup")
 
 # The application under test, pasted at the top of every generated module.
-APP = '''
+APP = """
 from aiohttp import web
 
 READY = web.AppKey("ready", dict)
@@ -56,7 +56,7 @@ def make_app(with_hooks=False):
         app.on_startup.append(open_resources)
         app.on_cleanup.append(close_resources)
     return app
-'''
+"""
 
 # One test body per shape; ``client`` has TestClient's interface, ``n`` is the test's number.
 BODIES = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import unittest
 
 from aiohttp import web
@@ -19,10 +20,8 @@ def legacy_helper() -> asyncio.AbstractEventLoop:
 
 
 async def legacy_handler(request: web.Request) -> web.Response:
-    try:
+    with contextlib.suppress(BaseException):  # an app that swallows everything
         legacy_helper()
-    except BaseException:  # noqa: S110 - an app that swallows everything
-        pass
     return web.Response(text="ok")
 
 
@@ -68,10 +67,8 @@ class GetEventLoopTest(HygieneTestCase):
         class Case(aiotest.AsyncTestCase):
             @aiotest.forbid_get_event_loop
             async def test_legacy(self) -> None:
-                try:
+                with contextlib.suppress(Exception):
                     legacy_helper()
-                except Exception:
-                    pass
 
         for name, factory in LOOPS:
             with self.subTest(loop=name):
@@ -92,10 +89,8 @@ class GetEventLoopTest(HygieneTestCase):
         class Case(aiotest.AsyncTestCase):
             @aiotest.forbid_get_event_loop
             async def test_swallowed(self) -> None:
-                try:
+                with contextlib.suppress(BaseException):
                     legacy_helper()
-                except BaseException:  # noqa: S110
-                    pass
 
         for name, factory in LOOPS:
             with self.subTest(loop=name):

@@ -33,7 +33,7 @@ def unchecked_case() -> type[aiotest.AsyncTestCase]:
             await asyncio.sleep(0.01)
 
         async def test_task_exception_never_retrieved(self) -> None:
-            asyncio.ensure_future(failing_task())
+            asyncio.ensure_future(failing_task())  # noqa: RUF006 - dropped on purpose
             await asyncio.sleep(0.01)
 
     return Unchecked
@@ -89,7 +89,7 @@ class LoopExceptionsTest(HygieneTestCase):
                 loop = asyncio.get_running_loop()
                 loop.call_soon(broken_callback)
                 loop.call_soon(broken_callback)
-                asyncio.ensure_future(failing_task())
+                asyncio.ensure_future(failing_task())  # noqa: RUF006 - dropped on purpose
                 await asyncio.sleep(0.01)
 
         text = self.assertFailedWith(run_case(Case), CAUGHT + " 3 exception(s)")

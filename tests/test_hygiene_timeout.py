@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import unittest
@@ -141,10 +142,8 @@ class TimeoutTest(HygieneTestCase):
             timeout = 0.05
 
             async def test_swallows(self) -> None:
-                try:
+                with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.sleep(10)
-                except asyncio.CancelledError:
-                    pass
 
         self.assertFailedWith(run_case(Case), "test_swallows was cancelled")
 

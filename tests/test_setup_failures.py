@@ -35,7 +35,6 @@ class Observation:
     failures: list[str] = dataclasses.field(default_factory=list)
     sessions_closed: list[bool] = dataclasses.field(default_factory=list)
     sockets_closed: list[bool] = dataclasses.field(default_factory=list)
-    ports: list[int] = dataclasses.field(default_factory=list)
     events: list[str] = dataclasses.field(default_factory=list)
     resource_warnings: list[str] = dataclasses.field(default_factory=list)
 
@@ -126,7 +125,6 @@ def observe(case_factory: Any, point: str) -> Observation:
         observation.failures = [text for _, text in result.failures]
         observation.sessions_closed = [client.session.closed for client in made["clients"]]
         observation.sockets_closed = [sock.fileno() == -1 for sock in made["sockets"]]
-        observation.ports = [client.server.port or 0 for client in made["clients"]]
         del case, result
         made.clear()
         gc.collect()
@@ -193,7 +191,6 @@ class TestSetupFailures(unittest.TestCase):
     def test_the_checks_catch_a_leaking_fixture(self) -> None:
         # A control: with the fixture's cleanup switched off, the same observation sees the
         # open session, the open socket and the ResourceWarnings.
-        ports: list[int] = []
 
         def make_leaking_case(
             point: str, events: list[str], made: dict[str, list[Any]]
@@ -202,7 +199,7 @@ class TestSetupFailures(unittest.TestCase):
 
             class Leaking(base):  # type: ignore[misc]
                 async def _aiotest_close_fixture(self) -> None:
-                    ports.append(self.server.port)
+                    """Close nothing."""
 
             return Leaking
 
