@@ -169,6 +169,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
 
     def _callSetUp(self) -> None:
         hygiene = Hygiene(self.settings, self._aiotest_loop(), self.failureException)
+        self._aiotest_hygiene = None
         if hygiene.active:
             self._aiotest_hygiene = hygiene
             hygiene.start()
@@ -176,7 +177,8 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         super()._callSetUp()  # type: ignore[misc]
 
     def _callAsync(self, func: Any, /, *args: Any, **kwargs: Any) -> Any:
-        return super()._callAsync(self._aiotest_budgeted(func), *args, **kwargs)  # type: ignore[misc]
+        budgeted = self._aiotest_budgeted(func)
+        return super()._callAsync(budgeted, *args, **kwargs)  # type: ignore[misc]
 
     def _callMaybeAsync(self, func: Any, /, *args: Any, **kwargs: Any) -> Any:
         budgeted = self._aiotest_budgeted(func)
@@ -409,7 +411,7 @@ class AioHTTPTestCase(AsyncTestCase):
 
     def _aiotest_reset_between_tests(self) -> None:
         client = self.__dict__.get("client")
-        if client is not None:
+        if isinstance(client, TestClient):
             # What needs the loop (open websockets) is left to _aiotest_finish_reset.
             close_connections = self.settings.check_leaks
             self._aiotest_pending_reset = reset_between_tests(client, close_connections)

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 
+from ._loops import teardown_test_loop
+
 if sys.version_info >= (3, 11):
     from ._runner import TestRunner
 
@@ -165,8 +167,6 @@ class ClassFixture:
         loop = self._loop  # pragma: no cover - py310
         if loop is None:  # pragma: no cover - py310
             return
-        from ._loops import teardown_test_loop  # pragma: no cover - py310
-
         try:  # pragma: no cover - py310
             if self.built:
                 self.run(self._close_fixture())
@@ -174,7 +174,7 @@ class ClassFixture:
             teardown_test_loop(loop, fast=True)
 
 
-def class_fixture(test: AioHTTPTestCase, create: bool = True) -> ClassFixture | None:
+def class_fixture(test: AioHTTPTestCase) -> ClassFixture | None:
     """Return the fixture that ``test``'s class shares, or None when the class does not.
 
     Made on first use and closed by a class cleanup, which unittest and pytest run after
@@ -185,7 +185,7 @@ def class_fixture(test: AioHTTPTestCase, create: bool = True) -> ClassFixture | 
     if getattr(case_class, "server_scope", None) != "class" or _skipped(test):
         return None
     fixture: ClassFixture | None = vars(case_class).get(_FIXTURE_ATTRIBUTE)
-    if (fixture is None or fixture.closed) and create:
+    if fixture is None or fixture.closed:
         fixture = ClassFixture(case_class)
         setattr(case_class, _FIXTURE_ATTRIBUTE, fixture)
         case_class.addClassCleanup(_forget(case_class, fixture))

@@ -193,11 +193,15 @@ class GeneratedSuiteTest(unittest.TestCase):
             write_suite(directory, tests=8, modules=2)
             broken = directory / "test_generated_01.py"
             expected = 'self.assertEqual(await response.text(), "hello")'
-            broken.write_text(broken.read_text().replace(expected, expected.replace("o", "0")))
+            broken.write_text(
+                broken.read_text().replace(expected, expected.replace('"hello"', '"bye"'))
+            )
             for arguments in (pytest_parallel(directory), unittest_parallel(directory)):
                 with self.subTest(runner=arguments[1]):
                     done = run_tool(arguments, directory)
-                    self.assertNotEqual(done.returncode, 0, done.stdout + done.stderr)
+                    output = done.stdout + done.stderr
+                    self.assertNotEqual(done.returncode, 0, output)
+                    self.assertIn("AssertionError: 'hello' != 'bye'", output)
 
 
 @unittest.skipUnless(_have("xdist") and _have("unittest_parallel"), MISSING_TOOLS)

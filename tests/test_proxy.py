@@ -497,8 +497,11 @@ async def hello(request: web.Request) -> web.Response:
     return web.Response(text=f"hello via {request.host}")
 
 
+WAITING = web.AppKey("waiting", list[web.Request])
+
+
 async def never_answers(request: web.Request) -> web.Response:
-    request.app["waiting"].append(request)
+    request.app[WAITING].append(request)
     await asyncio.Event().wait()
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -508,7 +511,7 @@ class ProxiedAppTests(aiotest.AioHTTPTestCase):
 
     async def get_application(self) -> web.Application:
         app = web.Application()
-        app["waiting"] = []
+        app[WAITING] = []
         app.router.add_get("/", hello)
         app.router.add_get("/never", never_answers)
         return app
@@ -539,7 +542,7 @@ class ProxiedAppTests(aiotest.AioHTTPTestCase):
     async def test_reset_during_a_request_is_a_client_os_error(self) -> None:
         proxy = await self.proxy_server()
         request = asyncio.ensure_future(self.client.get("/never"))
-        await self.until(lambda: bool(self.app["waiting"]))
+        await self.until(lambda: bool(self.app[WAITING]))
         await proxy.reset_all()
         with self.assertRaises(aiohttp.ClientOSError) as caught:
             await request
@@ -548,7 +551,7 @@ class ProxiedAppTests(aiotest.AioHTTPTestCase):
     async def test_disconnect_during_a_request_is_a_server_disconnect(self) -> None:
         proxy = await self.proxy_server()
         request = asyncio.ensure_future(self.client.get("/never"))
-        await self.until(lambda: bool(self.app["waiting"]))
+        await self.until(lambda: bool(self.app[WAITING]))
         await proxy.disconnect_all()
         with self.assertRaises(aiohttp.ServerDisconnectedError):
             await request

@@ -11,13 +11,15 @@ from aiohttp import web
 
 from aiotest import AioHTTPTestCase
 
+STARTED = web.AppKey("started", asyncio.Event)
+
 
 async def report(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
 async def slow_report(request: web.Request) -> web.Response:
-    request.app["started"].set()
+    request.app[STARTED].set()
     await asyncio.sleep(10)
     return web.json_response({"status": "late"})
 
@@ -25,7 +27,7 @@ async def slow_report(request: web.Request) -> web.Response:
 class FaultyNetworkTests(AioHTTPTestCase):
     async def get_application(self) -> web.Application:
         app = web.Application()
-        app["started"] = asyncio.Event()
+        app[STARTED] = asyncio.Event()
         app.router.add_get("/report", report)
         app.router.add_get("/slow-report", slow_report)
         return app
@@ -47,7 +49,7 @@ class FaultyNetworkTests(AioHTTPTestCase):
     async def test_a_reset_in_the_middle_of_a_request(self) -> None:
         proxy = await self.proxy_server()
         request = asyncio.ensure_future(self.client.get("/slow-report"))
-        await self.app["started"].wait()
+        await self.app[STARTED].wait()
         await proxy.reset_all()
         with self.assertRaises(aiohttp.ClientOSError) as caught:
             await request

@@ -1,0 +1,110 @@
+"""Many tests in one process leave no file descriptors, threads or warnings behind.
+
+The benchmark (``benchmarks/run.py --mode resources``) runs 5,000 tests and reports memory
+too; this is the quick version that guards every test run.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import socket
+import threading
+import unittest
+import warnings
+from typing import Any
+
+from aiohttp import web
+
+import aiotest
+
+FD_DIRECTORY = "/proc/self/fd"
+TESTS_PER_CLASS = 60
+
+
+def open_fds() -> int:
+    return len(os.listdir(FD_DIRECTORY))
+
+
+async def hello(request: web.Request) -> web.Response:
+    return web.Response(text="hello")
+
+
+async def echo(request: web.Request) -> web.WebSocketResponse:
+    websocket = web.WebSocketResponse()
+    await websocket.prepare(request)
+    async for message in websocket:
+        await websocket.send_str(message.data)
+    return websocket
+
+
+def make_case(scope: str, leak: list[socket.socket] | None = None) -> type[unittest.TestCase]:
+    """A class of TESTS_PER_CLASS tests: requests, websockets, and responses left open."""
+
+    async def get_application(self: aiotest.AioHTTPTestCase) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/", hello)
+        app.router.add_get("/ws", echo)
+        return app
+
+    async def request(self: aiotest.AioHTTPTestCase) -> None:
+        async with self.client.get("/") as response:
+            self.assertEqual(await response.text(), "hello")
+
+    async def websocket(self: aiotest.AioHTTPTestCase) -> None:
+        async with self.client.ws_connect("/ws") as ws:
+            await ws.send_str("ping")
+            self.assertEqual((await ws.receive()).data, "ping")
+
+    async def left_open(self: aiotest.AioHTTPTestCase) -> None:
+        response = await self.client.get("/")  # never read nor closed: the client closes it
+        self.assertEqual(response.status, 200)
+        if leak is not None:
+            leak.append(socket.socket())
+
+    namespace: dict[str, Any] = {"server_scope": scope, "get_application": get_application}
+    bodies = (request, websocket, left_open)
+    for n in range(TESTS_PER_CLASS):
+        namespace[f"test_{n:03d}"] = bodies[n % len(bodies)]
+    return type(f"Many{scope.title()}", (aiotest.AioHTTPTestCase,), namespace)
+
+
+def run_many(*case_classes: type[unittest.TestCase]) -> tuple[unittest.TestResult, list[str]]:
+    result = unittest.TestResult()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        for case_class in case_classes:
+            unittest.defaultTestLoader.loadTestsFromTestCase(case_class).run(result)
+        gc.collect()
+    return result, [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+@unittest.skipUnless(os.path.isdir(FD_DIRECTORY), f"counting open files needs {FD_DIRECTORY}")
+class ResourcesTest(unittest.TestCase):
+    def test_fds_and_threads_end_where_they_started(self) -> None:
+        cases = (make_case("test"), make_case("class"))
+        run_many(*cases)  # the first run warms caches that live for the process
+        fds, threads = open_fds(), threading.active_count()
+        result, resource_warnings = run_many(*cases)
+        self.assertEqual(result.testsRun, 2 * TESTS_PER_CLASS)
+        self.assertTrue(result.wasSuccessful(), result.errors + result.failures)
+        self.assertEqual(open_fds(), fds)
+        self.assertEqual(threading.active_count(), threads)
+        self.assertEqual(resource_warnings, [])
+
+    def test_a_leaking_test_shows_in_the_count(self) -> None:
+        # The other side: the count does see what a test leaves open.
+        leaked: list[socket.socket] = []
+        case = make_case("test", leak=leaked)
+        run_many(case)
+        for sock in leaked:
+            sock.close()
+        leaked.clear()
+        fds = open_fds()
+        try:
+            run_many(case)
+            self.assertEqual(open_fds(), fds + len(leaked))
+            self.assertGreater(len(leaked), 0)
+        finally:
+            for sock in leaked:
+                sock.close()
