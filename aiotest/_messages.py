@@ -124,8 +124,7 @@ PROXY_PROCESSOR_FAILED = (
     "the TCPProxy's {direction!r} content processor raised; the connection was reset"
 )
 PROXY_PROCESSOR_NOT_BYTES = (
-    "a TCPProxy content processor must return bytes, but the {direction!r} one returned "
-    "{type_name}"
+    "a TCPProxy content processor must return bytes, but the {direction!r} one returned {type_name}"
 )
 TLS_EXTRA_MISSING = (
     "HTTPS test servers need trustme to issue their certificates: "

@@ -11,7 +11,7 @@ import struct
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 
 from yarl import URL
 
@@ -81,6 +81,7 @@ class ProxyConnection:
         self.blackholed = proxy.blackholed
         self._reset_requested = False
         self._life: asyncio.Task[None] | None = None
+        self._handler: asyncio.Task[Any] | None = None
 
     def __repr__(self) -> str:
         peer = self.client_writer.get_extra_info("peername")
@@ -333,7 +334,10 @@ class TCPProxy:
             # A connection accepted just before the listener closed has its callback
             # scheduled but not started: let it run (it closes at once), then wait for it.
             await asyncio.sleep(0)
-            await self._stop_all(reset=False)
+            while self._handlers:
+                await self._stop_all(reset=False)
+                if self._handlers:
+                    await asyncio.wait(set(self._handlers))
             await self._close_own_clients()
         finally:
             if self._placeholder is not None:
@@ -456,8 +460,9 @@ class TCPProxy:
                 self,
             )
         await asyncio.gather(*(c._stop(reset=reset) for c in connections))
-        # The server's connection callbacks end right after their connection does.
-        handlers = set(self._handlers)
+        # Their server callbacks end right after them, taking them out of self.clients.
+        # Connections accepted meanwhile are not waited for: they are not being stopped.
+        handlers = {c._handler for c in connections if c._handler is not None}
         if handlers:
             await asyncio.wait(handlers)
 
@@ -543,6 +548,7 @@ class TCPProxy:
                     await writer.wait_closed()
                 return
             connection = ProxyConnection(self, reader, writer)
+            connection._handler = task
             self.clients.add(connection)
             try:
                 await connection._serve()

@@ -52,22 +52,6 @@ class HttpsServerTests(aiotest.AsyncTestCase):
             self.assertEqual(trusting.verify_mode, ssl.CERT_REQUIRED)
             self.assertTrue(trusting.check_hostname)
 
-    async def test_a_client_without_the_trust_is_refused(self) -> None:
-        async with (
-            TestServer(make_app(), scheme="https") as server,
-            aiohttp.ClientSession() as session,
-        ):
-            with self.assertRaises(aiohttp.ClientConnectorCertificateError) as caught:
-                await session.get(server.make_url("/"))
-            self.assertIsInstance(caught.exception.certificate_error, ssl.SSLCertVerificationError)
-
-    async def test_the_host_name_is_checked(self) -> None:
-        async with TestClient(TestServer(make_app(), scheme="https")) as client:
-            # Same server, same trust, but a name the certificate does not carry.
-            with self.assertRaises(aiohttp.ClientConnectorCertificateError) as caught:
-                await client.get("/", server_hostname="not-the-test-host.example")
-            self.assertIn("not-the-test-host.example", str(caught.exception))
-
     async def test_localhost_and_ipv6_servers(self) -> None:
         for host in ("localhost", "::1"):
             server = TestServer(make_app(), scheme="https", host=host)
@@ -100,35 +84,6 @@ class HttpsServerTests(aiotest.AsyncTestCase):
             async with client.get("/") as response:
                 self.assertEqual(await response.text(), "https True")
 
-    async def test_own_context_is_used_as_given(self) -> None:
-        # A certificate from another authority: aiotest serves it and does not vouch for it.
-        other_authority = trustme.CA()
-        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        other_authority.issue_cert("127.0.0.1").configure_cert(server_context)
-        client_context = ssl.create_default_context()
-        other_authority.configure_trust(client_context)
-        for where in ("constructor", "start_server"):
-            with self.subTest(where=where):
-                if where == "constructor":
-                    server = TestServer(make_app(), ssl=server_context)
-                    await server.start_server()
-                else:
-                    server = TestServer(make_app())
-                    await server.start_server(ssl=server_context)
-                async with TestClient(server) as client:
-                    self.assertIs(server._ssl, server_context)
-                    self.assertIsNone(server.client_ssl)
-                    with self.assertRaises(aiohttp.ClientConnectorCertificateError):
-                        await client.get("/")
-                    async with client.get("/", ssl=client_context) as response:
-                        self.assertEqual(await response.text(), "https True")
-
-    async def test_an_explicit_ssl_argument_wins_over_the_trust(self) -> None:
-        async with TestClient(TestServer(make_app(), scheme="https")) as client:
-            # A default context trusts the system's authorities, not the throwaway one.
-            with self.assertRaises(aiohttp.ClientConnectorCertificateError):
-                await client.get("/", ssl=ssl.create_default_context())
-
     async def test_plain_http_is_unchanged(self) -> None:
         async with TestClient(TestServer(make_app())) as client:
             self.assertIsNone(client.server.client_ssl)
@@ -160,7 +115,65 @@ class HttpsServerTests(aiotest.AsyncTestCase):
             self.assertEqual(len(proxy.clients), 1)
 
 
+class HttpsRefusalTests(aiotest.AsyncTestCase):
+    """Clients that do not trust the server's certificate are refused."""
+
+    # No catch_loop_exceptions: in asyncio's debug mode the server side reports each
+    # refused handshake to the loop's exception handler, and here refusals are the point.
+    check_leaks = True
+    forbid_get_event_loop = True
+
+    async def test_a_client_without_the_trust_is_refused(self) -> None:
+        async with (
+            TestServer(make_app(), scheme="https") as server,
+            aiohttp.ClientSession() as session,
+        ):
+            with self.assertRaises(aiohttp.ClientConnectorCertificateError) as caught:
+                await session.get(server.make_url("/"))
+            self.assertIsInstance(caught.exception.certificate_error, ssl.SSLCertVerificationError)
+
+    async def test_the_host_name_is_checked(self) -> None:
+        async with TestClient(TestServer(make_app(), scheme="https")) as client:
+            # Same server, same trust, but a name the certificate does not carry.
+            with self.assertRaises(aiohttp.ClientConnectorCertificateError) as caught:
+                await client.get("/", server_hostname="not-the-test-host.example")
+            self.assertIn("not-the-test-host.example", str(caught.exception))
+
+    async def test_own_context_is_used_as_given(self) -> None:
+        # A certificate from another authority: aiotest serves it and does not vouch for it.
+        other_authority = trustme.CA()
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        other_authority.issue_cert("127.0.0.1").configure_cert(server_context)
+        client_context = ssl.create_default_context()
+        other_authority.configure_trust(client_context)
+        for where in ("constructor", "start_server"):
+            with self.subTest(where=where):
+                if where == "constructor":
+                    server = TestServer(make_app(), ssl=server_context)
+                    await server.start_server()
+                else:
+                    server = TestServer(make_app())
+                    await server.start_server(ssl=server_context)
+                async with TestClient(server) as client:
+                    self.assertIs(server._ssl, server_context)
+                    self.assertIsNone(server.client_ssl)
+                    with self.assertRaises(aiohttp.ClientConnectorCertificateError):
+                        await client.get("/")
+                    async with client.get("/", ssl=client_context) as response:
+                        self.assertEqual(await response.text(), "https True")
+
+    async def test_an_explicit_ssl_argument_wins_over_the_trust(self) -> None:
+        async with TestClient(TestServer(make_app(), scheme="https")) as client:
+            # A default context trusts the system's authorities, not the throwaway one.
+            with self.assertRaises(aiohttp.ClientConnectorCertificateError):
+                await client.get("/", ssl=ssl.create_default_context())
+
+
 class UvloopHttpsServerTests(HttpsServerTests):
+    loop_factory = uvloop.new_event_loop
+
+
+class UvloopHttpsRefusalTests(HttpsRefusalTests):
     loop_factory = uvloop.new_event_loop
 
 

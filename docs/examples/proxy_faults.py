@@ -29,7 +29,7 @@ class FaultyNetworkTests(AioHTTPTestCase):
         app = web.Application()
         app[STARTED] = asyncio.Event()
         app.router.add_get("/report", report)
-        app.router.add_get("/slow-report", slow_report)
+        app.router.add_post("/slow-report", slow_report)
         return app
 
     async def test_requests_through_a_slow_network(self) -> None:
@@ -48,7 +48,7 @@ class FaultyNetworkTests(AioHTTPTestCase):
 
     async def test_a_reset_in_the_middle_of_a_request(self) -> None:
         proxy = await self.proxy_server()
-        request = asyncio.ensure_future(self.client.get("/slow-report"))
+        request = asyncio.ensure_future(self.client.post("/slow-report"))
         await self.app[STARTED].wait()
         await proxy.reset_all()
         with self.assertRaises(aiohttp.ClientOSError) as caught:
