@@ -259,12 +259,15 @@ class TCPProxy:
         self.buffered = buffered
         #: The live connections through the proxy.
         self.clients: set[ProxyConnection] = set()
+        #: Seconds each chunk waits on its way to the target (see :meth:`set_delay`).
         self.read_delay = 0.0
+        #: Seconds each chunk waits on its way back to the client.
         self.write_delay = 0.0
         self._processors: dict[_Direction, ContentProcessor | None] = {
             "read": None,
             "write": None,
         }
+        #: True while new connections are blackholed (see :meth:`set_blackhole`).
         self.blackholed = False
         self._port: int | None = None
         self._server: asyncio.Server | None = None

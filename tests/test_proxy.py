@@ -639,3 +639,18 @@ class ProxyServerCleanupTests(unittest.TestCase):
         self.assertEqual(len(ports), 2)
         for url_port, expected in ports:
             self.assertEqual(url_port, expected)
+
+    def test_proxy_server_needs_a_running_server(self) -> None:
+        class Inner(aiotest.AioHTTPTestCase):
+            async def get_application(self) -> web.Application:
+                return web.Application()
+
+            async def test_after_close(self) -> None:
+                await self.server.close()
+                with self.assertRaisesRegex(RuntimeError, "not started"):
+                    await self.proxy_server()
+
+        result = unittest.TestResult()
+        Inner("test_after_close").run(result)
+        self.assertEqual(result.errors + result.failures, [])
+        self.assertEqual(result.testsRun, 1)
