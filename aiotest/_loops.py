@@ -24,13 +24,24 @@ def setup_test_loop(
     return loop
 
 
-def _cancel_pending_tasks(loop: asyncio.AbstractEventLoop) -> None:
+def cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel the loop's pending tasks, wait for them, and report any that failed instead."""
     pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
     if not pending:
         return
     for task in pending:
         task.cancel()
     loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    for task in pending:
+        if task.cancelled() or task.exception() is None:
+            continue
+        loop.call_exception_handler(
+            {
+                "message": "unhandled exception during test shutdown",
+                "exception": task.exception(),
+                "task": task,
+            }
+        )
 
 
 def teardown_test_loop(loop: asyncio.AbstractEventLoop, fast: bool = False) -> None:
@@ -43,7 +54,7 @@ def teardown_test_loop(loop: asyncio.AbstractEventLoop, fast: bool = False) -> N
     try:
         if not loop.is_closed():
             try:
-                _cancel_pending_tasks(loop)
+                cancel_all_tasks(loop)
                 loop.run_until_complete(loop.shutdown_asyncgens())
                 loop.run_until_complete(loop.shutdown_default_executor())
             finally:

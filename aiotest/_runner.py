@@ -20,6 +20,8 @@ from collections.abc import Callable, Coroutine
 from types import FrameType
 from typing import Any, TypeVar
 
+from ._loops import cancel_all_tasks
+
 __all__ = ["TestRunner"]
 
 _T = TypeVar("_T")
@@ -33,25 +35,6 @@ async def _shut_down(loop: asyncio.AbstractEventLoop, asyncgens: bool, executor:
             await loop.shutdown_default_executor(asyncio.constants.THREAD_JOIN_TIMEOUT)
         else:
             await loop.shutdown_default_executor()
-
-
-def _cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
-    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
-    if not pending:
-        return
-    for task in pending:
-        task.cancel()
-    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    for task in pending:
-        if task.cancelled() or task.exception() is None:
-            continue
-        loop.call_exception_handler(
-            {
-                "message": "unhandled exception during test shutdown",
-                "exception": task.exception(),
-                "task": task,
-            }
-        )
 
 
 class TestRunner:
@@ -140,7 +123,7 @@ class TestRunner:
             if self._closed or loop is None:
                 return
             try:
-                _cancel_all_tasks(loop)
+                cancel_all_tasks(loop)
                 # asyncio's own loops say whether there is anything to shut down; other
                 # loops (uvloop) are asked every time.
                 asyncgens = bool(getattr(loop, "_asyncgens", True))
