@@ -180,26 +180,28 @@ async def get_note(request: web.Request) -> web.Response:
     return web.json_response(note.to_json())
 
 
-async def replace_note(request: web.Request) -> web.Response:
-    wanted = requested_id(request)
-    fields = validate_note(await read_json(request), partial=False)
-    # PUT replaces the whole note: fields left out go back to their defaults.
-    full = {"body": "", "done": False, **fields}
-    note = await request.app[STORE].update(wanted, full)
-    if note is None:
-        raise not_found(wanted)
-    await request.app[HUB].publish("updated", note)
-    return web.json_response(note.to_json())
-
-
-async def update_note(request: web.Request) -> web.Response:
-    wanted = requested_id(request)
-    fields = validate_note(await read_json(request), partial=True)
+async def save_changes(
+    request: web.Request, wanted: int, fields: Mapping[str, Any]
+) -> web.Response:
+    """Store ``fields`` on note ``wanted``, tell the live listeners, answer with the note."""
     note = await request.app[STORE].update(wanted, fields)
     if note is None:
         raise not_found(wanted)
     await request.app[HUB].publish("updated", note)
     return web.json_response(note.to_json())
+
+
+async def replace_note(request: web.Request) -> web.Response:
+    wanted = requested_id(request)
+    fields = validate_note(await read_json(request), partial=False)
+    # PUT replaces the whole note: fields left out go back to their defaults.
+    return await save_changes(request, wanted, {"body": "", "done": False, **fields})
+
+
+async def update_note(request: web.Request) -> web.Response:
+    wanted = requested_id(request)
+    fields = validate_note(await read_json(request), partial=True)
+    return await save_changes(request, wanted, fields)
 
 
 async def delete_note(request: web.Request) -> web.Response:

@@ -8,6 +8,10 @@ from collections.abc import Callable
 
 import uvloop
 
+from ._support import ResultAssertions, problems, run_case
+
+__all__ = ["LOOPS", "HygieneTestCase", "LoopFactory", "on_loop", "run_case"]
+
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 
 #: The loops every hygiene behaviour is checked on: asyncio's own and uvloop.
@@ -24,28 +28,8 @@ def on_loop(case: type[unittest.TestCase], factory: LoopFactory | None) -> type[
     return type(case.__name__, (case,), {"loop_factory": factory})
 
 
-def run_case(case: type[unittest.TestCase], *names: str) -> unittest.TestResult:
-    """Run the named tests of ``case`` (all of them by default) and return the result."""
-    result = unittest.TestResult()
-    if names:
-        suite = unittest.TestSuite(case(name) for name in names)
-    else:
-        suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
-    suite.run(result)
-    return result
-
-
-def problems(result: unittest.TestResult) -> list[str]:
-    """The report texts of every failure and error, in order."""
-    return [text for _, text in result.failures + result.errors]
-
-
-class HygieneTestCase(unittest.TestCase):
-    """Assertions on the result of an inner test run."""
-
-    def assertPassed(self, result: unittest.TestResult, count: int = 1) -> None:
-        self.assertEqual(problems(result), [])
-        self.assertEqual(result.testsRun, count)
+class HygieneTestCase(ResultAssertions):
+    """Assertions on how an inner test run failed."""
 
     def assertFailedWith(self, result: unittest.TestResult, *fragments: str) -> str:
         """Assert exactly one failure (not error) whose report holds every fragment."""

@@ -12,33 +12,7 @@ from aiohttp import web
 
 import aiotest
 
-
-async def hello(request: web.Request) -> web.Response:
-    return web.Response(text="Hello, world")
-
-
-def make_app() -> web.Application:
-    app = web.Application()
-    app.router.add_get("/", hello)
-    return app
-
-
-def run_case(case: type[unittest.TestCase], *names: str) -> unittest.TestResult:
-    """Run the named tests of ``case`` (all of them by default) and return the result."""
-    result = unittest.TestResult()
-    if names:
-        suite = unittest.TestSuite(case(name) for name in names)
-    else:
-        suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
-    suite.run(result)
-    return result
-
-
-class ResultAssertions(unittest.TestCase):
-    def assertPassed(self, result: unittest.TestResult, count: int = 1) -> None:
-        problems = [text for _, text in result.errors + result.failures]
-        self.assertEqual(problems, [])
-        self.assertEqual(result.testsRun, count)
+from ._support import ResultAssertions, make_app, run_case
 
 
 class TestAioHTTPTestCaseFixture(ResultAssertions):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import gc
 import os
 import pathlib
 import subprocess
@@ -12,13 +11,14 @@ import sys
 import tempfile
 import textwrap
 import unittest
-import warnings
 from typing import Any
 
 from aiohttp import web
 
 import aiotest
 from aiotest._scope import BAD_SERVER_SCOPE
+
+from ._support import echo_websocket, problems, run_classes
 
 HITS = web.AppKey("hits", list[str])
 
@@ -36,13 +36,6 @@ def make_app(events: list[str]) -> web.Application:
         response.set_cookie("visited", "yes")
         return response
 
-    async def echo(request: web.Request) -> web.WebSocketResponse:
-        websocket = web.WebSocketResponse()
-        await websocket.prepare(request)
-        async for message in websocket:
-            await websocket.send_str(message.data)
-        return websocket
-
     async def started(app: web.Application) -> None:
         events.append("startup")
 
@@ -50,26 +43,10 @@ def make_app(events: list[str]) -> web.Application:
         events.append("cleanup")
 
     app.router.add_get("/", hello)
-    app.router.add_get("/ws", echo)
+    app.router.add_get("/ws", echo_websocket)
     app.on_startup.append(started)
     app.on_cleanup.append(cleaned)
     return app
-
-
-def run_class(case_class: type[unittest.TestCase]) -> tuple[unittest.TestResult, list[str]]:
-    """Run every test of ``case_class`` as unittest would; return the result and warnings."""
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(case_class)
-    result = unittest.TestResult()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ResourceWarning)
-        suite.run(result)
-        gc.collect()
-    found = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
-    return result, found
-
-
-def problems(result: unittest.TestResult) -> list[str]:
-    return [text for _, text in result.errors + result.failures]
 
 
 class SharedFixtureTest(unittest.TestCase):
@@ -102,7 +79,7 @@ class SharedFixtureTest(unittest.TestCase):
             async def test_3(self) -> None:
                 await self.check()
 
-        result, resource_warnings = run_class(Shared)
+        result, resource_warnings = run_classes(Shared)
         self.assertEqual(problems(result), [])
         self.assertEqual(result.testsRun, 3)
         self.assertEqual(len(set(seen)), 1, seen)
@@ -122,7 +99,7 @@ class SharedFixtureTest(unittest.TestCase):
             async def test_2(self) -> None:
                 pass
 
-        result, _ = run_class(PerTest)
+        result, _ = run_classes(PerTest)
         self.assertEqual(problems(result), [])
         self.assertEqual(events, ["startup", "cleanup"] * 2)
 
@@ -140,7 +117,7 @@ class SharedFixtureTest(unittest.TestCase):
                 async with self.client.get("/"):
                     pass
 
-        result, resource_warnings = run_class(Shared)
+        result, resource_warnings = run_classes(Shared)
         self.assertEqual(problems(result), [])
         self.assertTrue(kept["client"].closed)
         self.assertTrue(kept["server"].closed)
@@ -165,7 +142,7 @@ class SharedFixtureTest(unittest.TestCase):
                 async with self.client.get("/") as response:
                     counts.append(await response.text())
 
-        result, _ = run_class(Shared)
+        result, _ = run_classes(Shared)
         self.assertEqual(problems(result), [])
         self.assertEqual(counts, ["1", "2"])
 
@@ -183,7 +160,7 @@ class SharedFixtureTest(unittest.TestCase):
             async def test_2(self) -> None:
                 self.assertEqual(self.database, {"name": "shared"})
 
-        result, _ = run_class(Shared)
+        result, _ = run_classes(Shared)
         self.assertEqual(problems(result), [])
         self.assertEqual(result.testsRun, 2)
 
@@ -203,7 +180,7 @@ class SharedFixtureTest(unittest.TestCase):
             pass
 
         for case_class in (Base, Child):
-            result, _ = run_class(case_class)
+            result, _ = run_classes(case_class)
             self.assertEqual(problems(result), [])
         self.assertEqual(events, ["startup", "cleanup"] * 2)
 
@@ -226,7 +203,7 @@ class SharedFixtureTest(unittest.TestCase):
             async def test_2(self) -> None:
                 loops.append(asyncio.get_running_loop())
 
-        result, _ = run_class(Shared)
+        result, _ = run_classes(Shared)
         self.assertEqual(problems(result), [])
         self.assertEqual(len(loops), 4)
         self.assertEqual(len({id(loop) for loop in loops}), 1)
@@ -257,7 +234,7 @@ class BetweenTestsTest(unittest.TestCase):
                 hits: list[str] = self.app[HITS]
                 cookies_seen.extend(hits)
 
-        result, resource_warnings = run_class(Shared)
+        result, resource_warnings = run_classes(Shared)
         self.assertEqual(problems(result), [])
         # The second request carried no cookie from the first test.
         self.assertEqual(cookies_seen, ["-", "-"])
@@ -279,7 +256,7 @@ class BetweenTestsTest(unittest.TestCase):
             async def test_2(self) -> None:
                 seen.append(EVENT.get())
 
-        result, _ = run_class(Shared)
+        result, _ = run_classes(Shared)
         self.assertEqual(problems(result), [])
         self.assertEqual(seen, ["unset", "unset"])
 
@@ -306,7 +283,7 @@ class BetweenTestsTest(unittest.TestCase):
             async def test_2(self) -> None:
                 calls.append("test")
 
-        result, _ = run_class(Shared)
+        result, _ = run_classes(Shared)
         self.assertEqual(problems(result), [])
         self.assertEqual(calls, ["setup True", "test", "teardown"] * 2)
 
@@ -331,7 +308,7 @@ class FailuresTest(unittest.TestCase):
                 async with self.client.get("/") as response:
                     self.assertEqual(response.status, 200)
 
-        result, resource_warnings = run_class(Shared)
+        result, resource_warnings = run_classes(Shared)
         self.assertEqual(result.testsRun, 3)
         self.assertEqual(len(result.failures), 1)
         self.assertEqual(len(result.errors), 1)
@@ -359,7 +336,7 @@ class FailuresTest(unittest.TestCase):
                 async with self.client.get("/") as response:
                     self.assertEqual(response.status, 200)
 
-        result, _ = run_class(Shared)
+        result, _ = run_classes(Shared)
         self.assertEqual(len(result.errors), 1)
         self.assertIn("setup failed on purpose", result.errors[0][1])
         self.assertEqual(events, ["startup", "cleanup"])
@@ -385,7 +362,7 @@ class FailuresTest(unittest.TestCase):
             async def test_2(self) -> None:
                 pass
 
-        result, resource_warnings = run_class(Broken)
+        result, resource_warnings = run_classes(Broken)
         self.assertEqual(result.testsRun, 2)
         self.assertEqual(len(result.errors), 2)
         for _, text in result.errors:
@@ -411,7 +388,7 @@ class FailuresTest(unittest.TestCase):
             async def test_1(self) -> None:
                 pass
 
-        result, resource_warnings = run_class(Broken)
+        result, resource_warnings = run_classes(Broken)
         self.assertEqual(len(result.errors), 1)
         self.assertIn("class setup failed on purpose", result.errors[0][1])
         self.assertEqual(events, [])
@@ -430,7 +407,7 @@ class FailuresTest(unittest.TestCase):
             async def test_1(self) -> None:
                 pass
 
-        result, _ = run_class(Skipped)
+        result, _ = run_classes(Skipped)
         self.assertEqual(len(result.skipped), 1)
         self.assertEqual(events, [])
 
@@ -450,7 +427,7 @@ class FailuresTest(unittest.TestCase):
             async def test_2(self) -> None:
                 self.skipTest("on purpose")
 
-        result, resource_warnings = run_class(PartlySkipped)
+        result, resource_warnings = run_classes(PartlySkipped)
         self.assertEqual(len(result.skipped), 2)
         # test_2 skips itself after its setup: the fixture was built, then closed.
         self.assertEqual(events, ["startup", "cleanup"])
@@ -480,7 +457,7 @@ class HygieneTest(unittest.TestCase):
                 async with self.client.get("/") as response:
                     self.assertEqual(response.status, 200)
 
-        result, _ = run_class(Shared)
+        result, _ = run_classes(Shared)
         self.assertEqual(result.testsRun, 3)
         failed = [test.id().rsplit(".", 1)[1] for test, _ in result.failures + result.errors]
         self.assertEqual(failed, ["test_2_leaks_a_task"], problems(result))
@@ -504,7 +481,7 @@ class HygieneTest(unittest.TestCase):
                 async with self.client.get("/") as response:
                     self.assertEqual(response.status, 200)
 
-        result, _ = run_class(Shared)
+        result, _ = run_classes(Shared)
         failed = [test.id().rsplit(".", 1)[1] for test, _ in result.failures + result.errors]
         self.assertEqual(failed, ["test_1_hangs"])
         self.assertEqual(len(set(ports)), 1)
@@ -532,7 +509,7 @@ class ValidationTest(unittest.TestCase):
                 pass
 
         Later.server_scope = "session"
-        result, _ = run_class(Later)
+        result, _ = run_classes(Later)
         self.assertEqual(result.testsRun, 0)
         self.assertEqual(len(result.errors), 1)
         self.assertIn("'session' is not a scope aiotest knows", result.errors[0][1])

@@ -16,6 +16,8 @@ from yarl import URL
 import aiotest
 from aiotest._messages import CLIENT_CLOSED, USE_ASYNC_WITH
 
+from ._support import assert_refused
+
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
@@ -54,13 +56,6 @@ def make_app() -> web.Application:
     app.router.add_get("/read", read_cookie)
     app.router.add_get("/header", read_header)
     return app
-
-
-async def assert_refused(test: unittest.TestCase, port: int) -> None:
-    with test.assertRaises(ConnectionRefusedError):
-        _, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.close()
-        await writer.wait_closed()
 
 
 class ClientTestCase(unittest.IsolatedAsyncioTestCase):
@@ -192,7 +187,7 @@ class TestClose(unittest.IsolatedAsyncioTestCase):
         await client.close()
         self.assertIsNone(client.port, "port after close")
         self.assertTrue(client.server.closed)
-        await assert_refused(self, port)
+        await assert_refused(self, "127.0.0.1", port)
         await client.close()
         self.assertTrue(client.closed)
 
@@ -222,7 +217,7 @@ class TestClose(unittest.IsolatedAsyncioTestCase):
             self.assertEqual((await client.get("/method")).status, 200)
         self.assertTrue(client.closed)
         self.assertTrue(client.session.closed)
-        await assert_refused(self, port)
+        await assert_refused(self, "127.0.0.1", port)
 
     async def test_plain_with_raises_type_error(self) -> None:
         client = aiotest.TestClient(aiotest.TestServer(make_app()))

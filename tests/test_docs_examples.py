@@ -6,6 +6,8 @@ import importlib.util
 import pathlib
 import unittest
 
+from ._support import problems
+
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "docs" / "examples"
 
 
@@ -28,6 +30,6 @@ class DocsExamplesTest(unittest.TestCase):
                 self.assertGreater(suite.countTestCases(), 0, f"{path.name} defines no tests")
                 result = unittest.TestResult()
                 suite.run(result)
-                problems = [text for _, text in result.errors + result.failures]
-                self.assertEqual(problems, [], f"{path.name} failed:\n" + "\n".join(problems))
+                reports = problems(result)
+                self.assertEqual(reports, [], f"{path.name} failed:\n" + "\n".join(reports))
                 self.assertEqual(result.testsRun, suite.countTestCases())

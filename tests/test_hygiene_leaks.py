@@ -16,6 +16,7 @@ from aiohttp import web
 import aiotest
 
 from ._hygiene_helpers import LOOPS, HygieneTestCase, on_loop, run_case
+from ._support import echo_websocket
 
 LEAKED = "the test left {count} thing(s) open or unfinished (check_leaks)"
 
@@ -24,18 +25,10 @@ async def echo(request: web.Request) -> web.Response:
     return web.Response(text=await request.text())
 
 
-async def websocket(request: web.Request) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse()
-    await ws.prepare(request)
-    async for message in ws:
-        await ws.send_str(message.data)
-    return ws
-
-
 def make_app() -> web.Application:
     app = web.Application()
     app.router.add_post("/echo", echo)
-    app.router.add_get("/ws", websocket)
+    app.router.add_get("/ws", echo_websocket)
     return app
 
 

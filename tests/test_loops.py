@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 
 import aiotest
 
+from ._support import sleep_until_cancelled
+
 
 class MarkedLoop(asyncio.SelectorEventLoop):
     """An event loop that tests can recognise."""
@@ -56,14 +58,7 @@ class TestSetupAndTeardown(AutomaticGCOff):
         loop = aiotest.setup_test_loop()
         cancelled: list[bool] = []
 
-        async def forever() -> None:
-            try:
-                await asyncio.sleep(3600)
-            except asyncio.CancelledError:
-                cancelled.append(True)
-                raise
-
-        task = loop.create_task(forever())
+        task = loop.create_task(sleep_until_cancelled(cancelled))
         loop.run_until_complete(asyncio.sleep(0))
         aiotest.teardown_test_loop(loop)
         self.assertTrue(task.cancelled())
@@ -127,16 +122,9 @@ class TestLoopContext(AutomaticGCOff):
         loops: list[asyncio.AbstractEventLoop] = []
         cancelled: list[bool] = []
 
-        async def forever() -> None:
-            try:
-                await asyncio.sleep(3600)
-            except asyncio.CancelledError:
-                cancelled.append(True)
-                raise
-
         with self.assertRaisesRegex(ValueError, "body failed"), aiotest.loop_context() as loop:
             loops.append(loop)
-            loop.create_task(forever())
+            loop.create_task(sleep_until_cancelled(cancelled))
             loop.run_until_complete(asyncio.sleep(0))
             raise ValueError("body failed")
         self.assertTrue(loops[0].is_closed())

@@ -17,10 +17,13 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from types import ModuleType
 
 from aiohttp import web
 
 import aiotest
+
+from ._support import ResultAssertions, make_app
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SUITE_TESTS = 2000
@@ -31,48 +34,29 @@ MISSING_TOOLS = (
     "pip install pytest-xdist unittest-parallel"
 )
 
-_MODULE_HEAD = """
+
+def _load_benchmark_sources() -> ModuleType:
+    """benchmarks/_sources.py, whose application the generated suite tests too."""
+    path = ROOT / "benchmarks" / "_sources.py"
+    spec = importlib.util.spec_from_file_location("benchmark_sources", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: The application every generated module tests: the benchmark's own, not a copy of it.
+_APP: str = _load_benchmark_sources().APP
+
+_CLASS_HEAD = """
 import aiotest
-from aiohttp import web
-
-READY = web.AppKey("ready", dict)
-
-
-async def hello(request):
-    return web.Response(text="hello")
-
-
-async def echo_json(request):
-    return web.json_response(await request.json())
-
-
-async def echo_websocket(request):
-    websocket = web.WebSocketResponse()
-    await websocket.prepare(request)
-    async for message in websocket:
-        await websocket.send_str(message.data)
-    return websocket
-
-
-async def ready(request):
-    return web.Response(text=request.app[READY]["state"])
-
-
-async def open_resources(app):
-    app[READY] = {{"state": "ready"}}
 
 
 class Generated(aiotest.AioHTTPTestCase):
     server_scope = "{scope}"
 
     async def get_application(self):
-        app = web.Application()
-        app.router.add_get("/", hello)
-        app.router.add_post("/echo", echo_json)
-        app.router.add_get("/ws", echo_websocket)
-        app.router.add_get("/ready", ready)
-        app.on_startup.append(open_resources)
-        return app
+        return make_app(with_hooks=True)
 """
 
 _TESTS = (
@@ -106,7 +90,7 @@ def write_suite(directory: pathlib.Path, tests: int = SUITE_TESTS, modules: int 
     for index in range(modules):
         count = per_module + (tests - per_module * modules if index == 0 else 0)
         scope = "class" if index % 3 == 2 else "test"
-        parts = [_MODULE_HEAD.format(scope=scope)]
+        parts = [_APP, _CLASS_HEAD.format(scope=scope)]
         parts.extend(_TESTS[n % len(_TESTS)].format(n=n) for n in range(count))
         (directory / f"test_generated_{index:02d}.py").write_text("".join(parts))
     (directory / "pytest.ini").write_text("[pytest]\n")
@@ -239,27 +223,21 @@ class RequestTest(aiotest.AioHTTPTestCase):
     """An ordinary aiotest test, also sent through pickle by PicklingTest."""
 
     async def get_application(self) -> web.Application:
-        async def hello(request: web.Request) -> web.Response:
-            return web.Response(text="hello")
-
-        app = web.Application()
-        app.router.add_get("/", hello)
-        return app
+        return make_app()
 
     async def test_request(self) -> None:
         async with self.client.get("/") as response:
-            self.assertEqual(await response.text(), "hello")
+            self.assertEqual(await response.text(), "Hello, world")
 
 
-class PicklingTest(unittest.TestCase):
+class PicklingTest(ResultAssertions):
     """unittest-parallel sends tests to its workers pickled; aiotest's tests survive that."""
 
     def test_a_pickled_test_still_runs(self) -> None:
         test = pickle.loads(pickle.dumps(RequestTest("test_request")))
         result = unittest.TestResult()
         unittest.TestSuite([test]).run(result)
-        self.assertEqual([text for _, text in result.errors + result.failures], [])
-        self.assertEqual(result.testsRun, 1)
+        self.assertPassed(result)
 
     def test_each_copy_gets_its_own_context(self) -> None:
         original = RequestTest("test_request")

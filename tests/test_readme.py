@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pathlib
 import re
-import types
-import unittest
+
+from ._support import ResultAssertions, run_source
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 README = (ROOT / "README.rst").read_text(encoding="utf-8")
@@ -22,16 +22,12 @@ def _code_blocks(language: str) -> list[str]:
     return blocks
 
 
-class ReadmeTest(unittest.TestCase):
+class ReadmeTest(ResultAssertions):
     def test_the_example_passes(self) -> None:
         [source] = _code_blocks("python")
-        module = types.ModuleType("readme_example")
-        exec(compile(source, "README.rst", "exec"), module.__dict__)
-        suite = unittest.defaultTestLoader.loadTestsFromModule(module)
-        self.assertGreater(suite.countTestCases(), 0)
-        result = unittest.TestResult()
-        suite.run(result)
-        self.assertEqual(result.errors + result.failures, [])
+        count, result = run_source(source, "README.rst", "readme_example")
+        self.assertGreater(count, 0)
+        self.assertPassed(result, count)
 
     def test_exactly_two_set_up_commands(self) -> None:
         commands = _code_blocks("console")

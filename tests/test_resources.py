@@ -6,17 +6,17 @@ too; this is the quick version that guards every test run.
 
 from __future__ import annotations
 
-import gc
 import os
 import socket
 import threading
 import unittest
-import warnings
 from typing import Any
 
 from aiohttp import web
 
 import aiotest
+
+from ._support import echo_websocket, run_classes
 
 FD_DIRECTORY = "/proc/self/fd"
 TESTS_PER_CLASS = 60
@@ -30,21 +30,13 @@ async def hello(request: web.Request) -> web.Response:
     return web.Response(text="hello")
 
 
-async def echo(request: web.Request) -> web.WebSocketResponse:
-    websocket = web.WebSocketResponse()
-    await websocket.prepare(request)
-    async for message in websocket:
-        await websocket.send_str(message.data)
-    return websocket
-
-
 def make_case(scope: str, leak: list[socket.socket] | None = None) -> type[unittest.TestCase]:
     """A class of TESTS_PER_CLASS tests: requests, websockets, and responses left open."""
 
     async def get_application(self: aiotest.AioHTTPTestCase) -> web.Application:
         app = web.Application()
         app.router.add_get("/", hello)
-        app.router.add_get("/ws", echo)
+        app.router.add_get("/ws", echo_websocket)
         return app
 
     async def request(self: aiotest.AioHTTPTestCase) -> None:
@@ -69,23 +61,13 @@ def make_case(scope: str, leak: list[socket.socket] | None = None) -> type[unitt
     return type(f"Many{scope.title()}", (aiotest.AioHTTPTestCase,), namespace)
 
 
-def run_many(*case_classes: type[unittest.TestCase]) -> tuple[unittest.TestResult, list[str]]:
-    result = unittest.TestResult()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ResourceWarning)
-        for case_class in case_classes:
-            unittest.defaultTestLoader.loadTestsFromTestCase(case_class).run(result)
-        gc.collect()
-    return result, [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
-
-
 @unittest.skipUnless(os.path.isdir(FD_DIRECTORY), f"counting open files needs {FD_DIRECTORY}")
 class ResourcesTest(unittest.TestCase):
     def test_fds_and_threads_end_where_they_started(self) -> None:
         cases = (make_case("test"), make_case("class"))
-        run_many(*cases)  # the first run warms caches that live for the process
+        run_classes(*cases)  # the first run warms caches that live for the process
         fds, threads = open_fds(), threading.active_count()
-        result, resource_warnings = run_many(*cases)
+        result, resource_warnings = run_classes(*cases)
         self.assertEqual(result.testsRun, 2 * TESTS_PER_CLASS)
         self.assertTrue(result.wasSuccessful(), result.errors + result.failures)
         self.assertEqual(open_fds(), fds)
@@ -96,13 +78,13 @@ class ResourcesTest(unittest.TestCase):
         # The other side: the count does see what a test leaves open.
         leaked: list[socket.socket] = []
         case = make_case("test", leak=leaked)
-        run_many(case)
+        run_classes(case)
         for sock in leaked:
             sock.close()
         leaked.clear()
         fds = open_fds()
         try:
-            run_many(case)
+            run_classes(case)
             self.assertEqual(open_fds(), fds + len(leaked))
             self.assertGreater(len(leaked), 0)
         finally:

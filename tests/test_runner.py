@@ -11,6 +11,8 @@ import unittest
 
 import aiotest
 
+from ._support import sleep_until_cancelled
+
 if sys.version_info >= (3, 11):
     from aiotest._runner import TestRunner
 
@@ -76,14 +78,7 @@ class TestRunnerTest(unittest.TestCase):
         cancelled: list[bool] = []
 
         async def leave_things_behind() -> None:
-            async def forever() -> None:
-                try:
-                    await asyncio.sleep(3600)
-                except asyncio.CancelledError:
-                    cancelled.append(True)
-                    raise
-
-            self.task = asyncio.get_running_loop().create_task(forever())
+            self.task = asyncio.get_running_loop().create_task(sleep_until_cancelled(cancelled))
             await asyncio.to_thread(lambda: None)
             await asyncio.sleep(0)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import re
 import socket
@@ -16,23 +15,7 @@ from yarl import URL
 import aiotest
 from aiotest._messages import SERVER_NOT_STARTED, USE_ASYNC_WITH
 
-
-async def hello(request: web.BaseRequest) -> web.Response:
-    return web.Response(text="Hello, world")
-
-
-def make_app() -> web.Application:
-    app = web.Application()
-    app.router.add_get("/", hello)
-    return app
-
-
-async def assert_refused(test: unittest.TestCase, host: str, port: int) -> None:
-    """Fail unless nothing listens on (host, port) any more."""
-    with test.assertRaises(ConnectionRefusedError):
-        _, writer = await asyncio.open_connection(host, port)
-        writer.close()
-        await writer.wait_closed()
+from ._support import assert_refused, hello, make_app
 
 
 class SocketFactorySpy:

@@ -13,14 +13,7 @@ from aiohttp import web
 import aiotest
 from aiotest._messages import UNITTEST_RUN_LOOP_DEPRECATED
 
-
-def make_app() -> web.Application:
-    async def hello(request: web.Request) -> web.Response:
-        return web.Response(text="Hello, world")
-
-    app = web.Application()
-    app.router.add_get("/", hello)
-    return app
+from ._support import make_app
 
 
 class TestUnittestRunLoop(unittest.TestCase):

@@ -14,17 +14,8 @@ from yarl import URL
 
 import aiotest
 
+from .._support import hello, make_app
 from . import load_tests_for
-
-
-async def hello(request: web.BaseRequest) -> web.Response:
-    return web.Response(text="Hello, world")
-
-
-def make_app() -> web.Application:
-    app = web.Application()
-    app.router.add_get("/", hello)
-    return app
 
 
 def make_suite(tu: ModuleType) -> list[type[unittest.TestCase]]:
