@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import gc
 import os
 import sys
 import traceback
@@ -113,6 +114,9 @@ class LeakTracker:
     def start(self) -> None:
         """Begin tracking; :meth:`stop` undoes every change made here."""
         self._tasks_before = set(asyncio.all_tasks(self._loop))
+        # Garbage left by earlier tests (say a loop one of them set and never closed, dropped
+        # when its runner reset the policy) must warn now, not inside this test's report.
+        gc.collect()
         depth = sys.get_coroutine_origin_tracking_depth()
         sys.set_coroutine_origin_tracking_depth(max(depth, CREATION_STACK_DEPTH))
         self._undo.append(lambda: sys.set_coroutine_origin_tracking_depth(depth))
