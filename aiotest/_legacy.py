@@ -380,9 +380,11 @@ class _LegacyTest:
     unittest awaits coroutine methods of an IsolatedAsyncioTestCase on the case's own loop
     (so ``self.client`` works) but, since 3.11, drops what a plain method returns; a plain
     TestCase cannot await at all. So the method is chosen when it is looked up on the test.
+    In an async case, a decorated setUp, tearDown or helper is not the test being run: it
+    runs at once on the idle loop of the case, or gives a running test something to await.
     """
 
-    __slots__ = ("__dict__", "__weakref__", "_in_case", "_plain")
+    __slots__ = ("__dict__", "__weakref__", "_in_case", "_names", "_not_the_test", "_plain")
 
     def __init__(self, func: Callable[..., Any], plan: _Plan) -> None:
         body = _legacy_coroutine_function(func)
@@ -393,22 +395,40 @@ class _LegacyTest:
         async def run_test_in_case(*args: Any, **kwargs: Any) -> None:
             await _run_in_case(plan, body, args, kwargs)
 
-        for wrapper in (self, run_test, run_test_in_case):
+        def run_not_the_test(*args: Any, **kwargs: Any) -> Any:
+            # setUp or tearDown, which unittest calls without awaiting while the case's loop
+            # is idle, or a helper, which a running test awaits.
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                return run_test(*args, **kwargs)
+            return run_test_in_case(*args, **kwargs)
+
+        for wrapper in (self, run_test, run_test_in_case, run_not_the_test):
             functools.update_wrapper(wrapper, func)
-        # One attribute namespace for all three: markers set on this object later (by
+        # One attribute namespace for all of them: markers set on this object later (by
         # @unittest.expectedFailure on top, say) are seen on the bound method unittest calls.
-        run_test.__dict__ = run_test_in_case.__dict__ = self.__dict__
+        run_test.__dict__ = run_test_in_case.__dict__ = run_not_the_test.__dict__ = self.__dict__
         self._plain = run_test
         self._in_case = run_test_in_case
+        self._not_the_test = run_not_the_test
+        self._names: set[str] = set()
 
     def __call__(self, *args: Any, **kwargs: Any) -> None:
         self._plain(*args, **kwargs)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._names.add(name)
 
     def __get__(self, instance: object, owner: type | None = None) -> Any:
         if instance is None:
             return self
         if isinstance(instance, unittest.IsolatedAsyncioTestCase):
-            return types.MethodType(self._in_case, instance)
+            # Without __set_name__ (set on the class after it was made): the function's name.
+            names = self._names or {str(getattr(self, "__name__", ""))}
+            if instance._testMethodName in names:
+                return types.MethodType(self._in_case, instance)
+            return types.MethodType(self._not_the_test, instance)
         return types.MethodType(self._plain, instance)
 
     def __repr__(self) -> str:
@@ -455,8 +475,12 @@ def _decorate(decorator: str, func: object, plan: _Plan) -> Callable[..., None]:
     return cast(Callable[..., None], _LegacyTest(func, plan))
 
 
+# A function with options decorates at once, as aio.testing allowed:
+# run_forever(test, timeout=5, sleep=2)().
 @overload
-def run_until_complete(func: Callable[_P, Any], /) -> Callable[_P, None]: ...
+def run_until_complete(
+    func: Callable[_P, Any], /, *, loop: LoopContextFactory | None = None
+) -> Callable[_P, None]: ...
 
 
 @overload
@@ -488,7 +512,14 @@ def run_until_complete(
 
 
 @overload
-def run_forever(func: Callable[_P, Any], /) -> Callable[_P, None]: ...
+def run_forever(
+    func: Callable[_P, Any],
+    /,
+    *,
+    timeout: float = 1,
+    sleep: float = 0,
+    loop: LoopContextFactory | None = None,
+) -> Callable[_P, None]: ...
 
 
 @overload

@@ -277,6 +277,9 @@ class TCPProxy:
         self._handlers: set[asyncio.Task[None]] = set()
         self._own_clients: list[asyncio.StreamWriter] = []
         self._delay_waiters: set[asyncio.Future[None]] = set()
+        # disconnect_all()/reset_all() tasks under way: the loop keeps only weak references,
+        # and one that nobody awaits must not be collected before it has run.
+        self._stoppers: set[asyncio.Task[None]] = set()
         self._closing = False
 
     def __repr__(self) -> str:
@@ -445,13 +448,27 @@ class TCPProxy:
 
     # Faults ----------------------------------------------------------------------------
 
-    async def disconnect_all(self) -> None:
-        """Close every live connection: clients and target both see the stream end (EOF)."""
-        await self._stop_all(reset=False)
+    def disconnect_all(self) -> asyncio.Task[None]:
+        """Close every live connection: clients and target both see the stream end (EOF).
 
-    async def reset_all(self) -> None:
-        """Reset every live connection (TCP RST): clients get ``ConnectionResetError``."""
-        await self._stop_all(reset=True)
+        Returns a task already under way; await it to wait until they are closed. A call
+        nobody awaits (``loop.call_soon(proxy.disconnect_all)`` from a content processor,
+        say) still closes them.
+        """
+        return self._start_stopping(reset=False)
+
+    def reset_all(self) -> asyncio.Task[None]:
+        """Reset every live connection (TCP RST): clients get ``ConnectionResetError``.
+
+        Returns a task already under way, as :meth:`disconnect_all` does.
+        """
+        return self._start_stopping(reset=True)
+
+    def _start_stopping(self, *, reset: bool) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(self._stop_all(reset=reset))
+        self._stoppers.add(task)
+        task.add_done_callback(self._stoppers.discard)
+        return task
 
     async def _stop_all(self, *, reset: bool) -> None:
         connections = list(self.clients)

@@ -15,6 +15,8 @@ _EXTERNAL = (
     "yarl",
     "multidict",
     "asyncio",
+    # asyncio.Task and asyncio.Future are classes of asyncio's C accelerator module.
+    "_asyncio",
     "collections",
     "concurrent",
     "contextlib",
