@@ -79,8 +79,9 @@ async def _act(case: Any, action: str, record: Record) -> Callable[[], Any] | No
         response = await client.get("/")
         record.steps.append(await response.text())
     callback = _act_now(case, action, record)
-    # One pass through the loop: a stop() or a call_soon() above takes effect here.
-    await asyncio.sleep(0)
+    # One pass through the loop: a stop() or a call_soon() above takes effect here. After a
+    # stop(), uvloop still runs what the current pass scheduled, so that body waits longer.
+    await asyncio.sleep(0.05 if action == "stop" else 0)
     return callback
 
 

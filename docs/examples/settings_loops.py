@@ -20,6 +20,9 @@ class OnUvloop(aiotest.AsyncTestCase):
 
 
 class OneTestOnUvloop(aiotest.AsyncTestCase):
+    # The class asks for asyncio's loop, whatever AIOTEST_LOOP says; one test asks for uvloop.
+    loop_factory = asyncio.new_event_loop
+
     @aiotest.loop_factory(uvloop.new_event_loop)
     async def test_runs_on_uvloop(self) -> None:
         self.assertIsInstance(asyncio.get_running_loop(), uvloop.Loop)
