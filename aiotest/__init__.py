@@ -22,6 +22,7 @@ from ._loops import loop_context, setup_test_loop, teardown_test_loop
 from ._mocks import make_mocked_coro, make_mocked_request
 from ._proxy import ProxyConnection, TCPProxy
 from ._server import (
+    REUSE_ADDRESS,
     BaseTestServer,
     RawTestServer,
     TestServer,
@@ -35,6 +36,7 @@ from ._tls import client_ssl_context, server_ssl_context
 __version__ = "0.1.0"
 
 __all__ = [
+    "REUSE_ADDRESS",
     "AioHTTPTestCase",
     "AsyncTestCase",
     "BaseTestServer",

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from aiohttp.web_protocol import _RequestHandler
 
 __all__ = [
+    "REUSE_ADDRESS",
     "BaseTestServer",
     "RawTestServer",
     "SocketFactory",
@@ -40,14 +41,15 @@ SocketFactory = Callable[[str, int, socket.AddressFamily], socket.socket]
 
 # SO_REUSEADDR lets a fixed port be rebound while an old connection sits in TIME_WAIT;
 # on Windows the same option means something unsafe, and cygwin follows Windows.
-_REUSE_ADDRESS = os.name == "posix" and sys.platform != "cygwin"
+REUSE_ADDRESS = os.name == "posix" and sys.platform != "cygwin"
+"""True where :func:`get_port_socket` sets ``SO_REUSEADDR`` (POSIX systems, not cygwin)."""
 
 
 def get_port_socket(host: str, port: int, family: socket.AddressFamily) -> socket.socket:
     """Return a TCP socket bound to ``(host, port)``; port 0 lets the kernel choose."""
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        if _REUSE_ADDRESS:
+        if REUSE_ADDRESS:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
     except BaseException:
