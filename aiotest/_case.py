@@ -1,20 +1,29 @@
-"""Test cases: AsyncTestCase runs each test on its own loop; AioHTTPTestCase adds an app."""
+"""The unittest front end: AsyncTestCase and AioHTTPTestCase drive the engine's sessions.
+
+unittest calls a test's parts through four hooks of ``TestCase`` (see
+``aiotest._compat.TESTCASE_HOOKS``); these classes override those four and ``run()`` /
+``debug()``, and hand each part to a :class:`~aiotest._session.TestSession`. Nothing of
+``IsolatedAsyncioTestCase``'s own runner machinery is used, so the lifecycle is the same on
+every Python version.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import inspect
-import sys
 import unittest
-from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar, TypeVar
+import warnings
+from collections.abc import Callable
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from aiohttp import web
 
 from ._client import TestClient
-from ._hygiene import Hygiene
+from ._fixture import AppFixture, ClassScope, check_server_scope, class_scope_of
 from ._messages import (
+    FIXTURE_NOT_BUILT,
     NO_APPLICATION,
     SERVER_EXCEPTIONS_NOTE,
     SERVER_EXCEPTIONS_RAISED,
@@ -22,28 +31,34 @@ from ._messages import (
 )
 from ._proxy import TCPProxy
 from ._report import ReportingResult
-from ._scope import ClassFixture, check_server_scope, class_fixture, reset_between_tests
 from ._server import BaseTestServer, TestServer
-from ._server_errors import HandlerError, format_handler_errors
+from ._server_errors import format_handler_errors
+from ._session import TestSession, step_name
 from ._settings import ExecutorFactory, LoopFactory, Settings, resolve_settings
 
-if sys.version_info >= (3, 11):
-    from ._runner import TestRunner
-
 __all__ = ["AioHTTPTestCase", "AsyncTestCase"]
+
+__unittest = True
+
+_T = TypeVar("_T")
+
+RETURNED_A_VALUE = (
+    "It is deprecated to return a value that is not None from a test case ({method} "
+    "returned {type_name!r})"
+)
 
 
 class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     """An :class:`unittest.IsolatedAsyncioTestCase` that runs fast and can be configured.
 
     Each test gets a fresh event loop made by :attr:`loop_factory`, with asyncio's debug
-    mode off unless :attr:`loop_debug` (or ``PYTHONASYNCIODEBUG=1``) asks for it. The
-    global event loop policy is never touched.
+    mode off unless :attr:`loop_debug` (or ``PYTHONASYNCIODEBUG``) asks for it. The global
+    event loop policy is never touched.
     """
 
     #: Makes the test's event loop; None means asyncio's own. Env: ``AIOTEST_LOOP=uvloop``.
     loop_factory: ClassVar[LoopFactory | None] = None
-    #: asyncio debug mode for the test's loop. Env: ``PYTHONASYNCIODEBUG=1``.
+    #: asyncio debug mode for the test's loop. Env: ``PYTHONASYNCIODEBUG``.
     loop_debug: ClassVar[bool] = False
     #: With debug mode on, callbacks slower than this many seconds are logged.
     slow_callback_duration: ClassVar[float | None] = None
@@ -64,13 +79,13 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     #: Env: ``AIOTEST_STRICT=1``.
     strict: ClassVar[bool] = False
 
+    #: The test's event loop: set before ``setUp`` runs, idle during sync parts.
     loop: asyncio.AbstractEventLoop
+
+    # Called with the name of each engine step; tests of aiotest pin the order with it.
+    _aiotest_trace: ClassVar[Callable[[str], None] | None] = None
     _aiotest_settings: Settings | None = None
-    # Set by IsolatedAsyncioTestCase.__init__; typeshed leaves its private state out.
-    if sys.version_info >= (3, 11):
-        _asyncioRunner: TestRunner | None
-    else:  # pragma: no cover - py310
-        _asyncioTestLoop: asyncio.AbstractEventLoop | None
+    _aiotest_session: TestSession | None = None
 
     @property
     def settings(self) -> Settings:
@@ -80,76 +95,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
             self._aiotest_settings = resolve_settings(type(self), method, AsyncTestCase)
         return self._aiotest_settings
 
-    def _aiotest_new_loop(self) -> asyncio.AbstractEventLoop:
-        settings = self.settings
-        factory = settings.loop_factory or asyncio.new_event_loop
-        loop = factory()
-        loop.set_debug(settings.loop_debug)
-        if settings.slow_callback_duration is not None:
-            loop.slow_callback_duration = settings.slow_callback_duration
-        if settings.executor_factory is not None:
-            loop.set_default_executor(settings.executor_factory())
-        # Legacy code calls asyncio.get_event_loop() from sync setUp and test methods;
-        # it must find the test's loop, whatever made it.
-        asyncio.set_event_loop(loop)
-        self.loop = loop
-        return loop
-
-    if sys.version_info >= (3, 11):
-
-        def _setupAsyncioRunner(self) -> None:
-            assert self._asyncioRunner is None, "asyncio runner is already initialized"
-            self._asyncioRunner = TestRunner(
-                debug=self.settings.loop_debug, loop_factory=self._aiotest_new_loop
-            )
-
-        def _tearDownAsyncioRunner(self) -> None:
-            runner = self._asyncioRunner
-            assert runner is not None, "asyncio runner is not initialized"
-            try:
-                runner.close()
-            finally:
-                # Cleared, or IsolatedAsyncioTestCase.__del__ tears down again when the
-                # test case is collected, unsetting whatever loop is current by then.
-                self._asyncioRunner = None
-                asyncio.set_event_loop(None)
-
-    else:  # pragma: no cover - exercised by the py310 tox environment
-
-        def _setupAsyncioLoop(self) -> None:
-            assert self._asyncioTestLoop is None, "asyncio test loop already initialized"
-            loop = self._aiotest_new_loop()
-            self._asyncioTestLoop = loop
-            ready = loop.create_future()
-            self._asyncioCallsTask = loop.create_task(self._asyncioLoopRunner(ready))
-            loop.run_until_complete(ready)
-
-    def _aiotest_loop(self) -> asyncio.AbstractEventLoop:
-        """The test's loop, made on first use (before setUp runs)."""
-        if sys.version_info >= (3, 11):
-            assert self._asyncioRunner is not None, "asyncio runner is not initialized"
-            return self._asyncioRunner.get_loop()
-        loop = self._asyncioTestLoop  # pragma: no cover - py310
-        assert loop is not None, "asyncio test loop is not initialized"  # pragma: no cover
-        return loop  # pragma: no cover
-
-    # Parallel runners (unittest-parallel) send tests to their workers by pickling them;
-    # the contextvars.Context that IsolatedAsyncioTestCase keeps cannot be pickled, so a
-    # test arrives without it and makes a fresh one.
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state.pop("_asyncioTestContext", None)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        if sys.version_info >= (3, 11):
-            self._asyncioTestContext = contextvars.copy_context()
-
-    # Test hygiene (aiotest/_hygiene.py): the guards start before setUp, every async part
-    # of the test runs within the timeout budget, and the findings are checked by the
-    # cleanup registered first, which unittest runs last.
-    _aiotest_hygiene: Hygiene | None = None
+    # --- running: run() and debug() --------------------------------------------------------
 
     def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
         """Run the test; a failure's report also shows what aiotest recorded meanwhile."""
@@ -159,88 +105,203 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
             result.startTestRun()
         try:
             reporting: Any = ReportingResult(result, self._aiotest_failure_notes)
-            super().run(reporting)
+            unittest.TestCase.run(self, reporting)
         finally:
-            if self._aiotest_hygiene is not None:
-                self._aiotest_hygiene.restore()
+            self._aiotest_exit_session()
             if own_result:
                 result.stopTestRun()
         return result
 
-    def _callSetUp(self) -> None:
-        hygiene = Hygiene(self.settings, self._aiotest_loop(), self.failureException)
-        self._aiotest_hygiene = None
-        if hygiene.active:
-            self._aiotest_hygiene = hygiene
-            hygiene.start()
-            self.addAsyncCleanup(self._aiotest_check_hygiene)
-        super()._callSetUp()  # type: ignore[misc]
+    def debug(self) -> None:
+        """Run the test without a result, raising its first error; guards included.
 
-    def _callAsync(self, func: Any, /, *args: Any, **kwargs: Any) -> Any:
-        budgeted = self._aiotest_budgeted(func)
-        return super()._callAsync(budgeted, *args, **kwargs)  # type: ignore[misc]
-
-    def _callMaybeAsync(self, func: Any, /, *args: Any, **kwargs: Any) -> Any:
-        budgeted = self._aiotest_budgeted(func)
-        return super()._callMaybeAsync(budgeted, *args, **kwargs)  # type: ignore[misc]
-
-    def _aiotest_budgeted(self, func: Any) -> Any:
-        hygiene = self._aiotest_hygiene
-        if (
-            hygiene is None
-            or not inspect.iscoroutinefunction(func)
-            or func == self._aiotest_check_hygiene
+        Cleanups run (the fixture is closed) also when the test fails, and everything
+        aiotest changed is restored before the error reaches the caller.
+        """
+        method = getattr(self, self._testMethodName)
+        if getattr(type(self), "__unittest_skip__", False) or getattr(
+            method, "__unittest_skip__", False
         ):
-            return func
-        phase = getattr(func, "__name__", repr(func))
+            why = getattr(type(self), "__unittest_skip_why__", "") or getattr(
+                method, "__unittest_skip_why__", ""
+            )
+            raise unittest.SkipTest(why)
+        try:
+            self._callSetUp()
+            self._callTestMethod(method)
+            self._callTearDown()
+            while self._cleanups:  # type: ignore[attr-defined]
+                function, args, kwargs = self._cleanups.pop()  # type: ignore[attr-defined]
+                self._callCleanup(function, *args, **kwargs)
+        except BaseException:
+            while self._cleanups:  # type: ignore[attr-defined]
+                function, args, kwargs = self._cleanups.pop()  # type: ignore[attr-defined]
+                # The first error is the one debug() raises.
+                with contextlib.suppress(Exception):
+                    self._callCleanup(function, *args, **kwargs)
+            raise
+        finally:
+            self._aiotest_exit_session()
 
-        async def budgeted(*args: Any, **kwargs: Any) -> Any:
-            return await hygiene.within_budget(func(*args, **kwargs), phase)
+    # --- the four TestCase hooks (aiotest._compat.TESTCASE_HOOKS) ---------------------------
 
-        return budgeted
+    def _callSetUp(self) -> None:
+        session = self._aiotest_open_session()
+        # Registered first, so unittest runs it last, after every other cleanup.
+        self.addCleanup(self._aiotest_finish)
+        self._aiotest_after_open(session)
+        session.run_sync(self.setUp)
+        if not self._aiotest_async_setup_does_nothing():
+            session.run_async(self.asyncSetUp)
 
-    async def _aiotest_check_hygiene(self) -> None:
-        hygiene = self._aiotest_hygiene
-        assert hygiene is not None
-        # Python 3.10 hands errors to the result only after the cleanups; they are
-        # reported all the same.
-        for _, exc_info in getattr(getattr(self, "_outcome", None), "errors", ()):
-            if exc_info is not None:
-                hygiene.reported(exc_info[1])
-        problems = await hygiene.finish()
-        problems.extend(self._aiotest_more_problems())
+    def _callTestMethod(self, method: Callable[..., Any]) -> None:
+        result = self._aiotest_require_session().call(method)
+        if result is not None:
+            warnings.warn(
+                RETURNED_A_VALUE.format(method=method, type_name=type(result).__name__),
+                DeprecationWarning,
+                stacklevel=4,
+            )
+
+    def _callTearDown(self) -> None:
+        session = self._aiotest_require_session()
+        if not self._aiotest_default(self.asyncTearDown, AsyncTestCase.asyncTearDown):
+            session.run_async(self.asyncTearDown)
+        session.run_sync(self.tearDown)
+
+    def _callCleanup(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        if getattr(function, "__func__", None) is AsyncTestCase._aiotest_finish:
+            # Outside the test's context: the tasks it drains may run in that context.
+            function(*args, **kwargs)
+            return
+        session = self._aiotest_require_session()
+        result = session.call(function, *args, **kwargs)
+        if asyncio.iscoroutine(result):
+            # addAsyncCleanup() of a plain function that returns a coroutine (a lambda, a
+            # partial of one): the cleanup the user asked for is awaiting it.
+            session.run_awaitable(result, step_name(function))
+
+    # --- the session -------------------------------------------------------------------
+
+    def _aiotest_make_session(self) -> TestSession:
+        return TestSession(
+            self.settings,
+            failure=self.failureException,
+            servers=self._aiotest_servers,
+            trace=type(self)._aiotest_trace,
+        )
+
+    def _aiotest_open_session(self) -> TestSession:
+        session = self._aiotest_session = self._aiotest_make_session()
+        session.open()
+        self.loop = session.loop
+        return session
+
+    def _aiotest_after_open(self, session: TestSession) -> None:
+        """What a subclass does once the session is open, before setUp."""
+
+    def _aiotest_require_session(self) -> TestSession:
+        session = self._aiotest_session
+        if session is None:
+            # Reached by a hook called outside run()/debug(), as by doCleanups() after a
+            # debug() that failed: a session of its own.
+            session = self._aiotest_open_session()
+        return session
+
+    def _aiotest_exit_session(self) -> None:
+        session, self._aiotest_session = self._aiotest_session, None
+        if session is not None:
+            session.exit()
+
+    def _aiotest_finish(self) -> None:
+        session = self._aiotest_require_session()
+        problems = session.finish()
+        problems.extend(self._aiotest_more_problems(session))
         if problems:
             raise self.failureException("\n\n".join(problems))
 
-    def _aiotest_more_problems(self) -> list[str]:
-        """Problems that a subclass's own records show at the end of the test."""
+    def _aiotest_more_problems(self, session: TestSession) -> list[str]:
+        errors = session.handler_errors()
+        if not (errors and self.settings.raise_server_exceptions):
+            return []
+        return [SERVER_EXCEPTIONS_RAISED.format(count=len(errors)) + format_handler_errors(errors)]
+
+    def _aiotest_servers(self) -> list[BaseTestServer]:
+        """The aiotest servers whose handler errors belong in this test's report."""
         return []
 
     def _aiotest_failure_notes(self, exc: BaseException) -> str | None:
         """Extra text for the report of ``exc``, a failure or error of this test."""
-        if self._aiotest_hygiene is not None:
-            self._aiotest_hygiene.reported(exc)
-        return None
+        session = self._aiotest_session
+        if session is None:
+            return None
+        session.note_reported(exc)
+        errors = session.handler_errors()
+        report = format_handler_errors(errors)
+        if not errors or report in str(exc):  # raise_server_exceptions has shown them
+            return None
+        return SERVER_EXCEPTIONS_NOTE.format(count=len(errors)) + report
+
+    def _aiotest_default(self, bound: Callable[..., Any], default: Callable[..., Any]) -> bool:
+        """True when ``bound`` is the do-nothing ``default``: its step is not run at all."""
+        return getattr(bound, "__func__", None) is default
+
+    def _aiotest_async_setup_does_nothing(self) -> bool:
+        return self._aiotest_default(self.asyncSetUp, AsyncTestCase.asyncSetUp)
+
+    async def asyncSetUp(self) -> None:
+        """Async setup of each test; override it (the default does nothing)."""
+
+    async def asyncTearDown(self) -> None:
+        """Async teardown of each test; override it (the default does nothing)."""
+
+    # Parallel runners (unittest-parallel) send tests to their workers by pickling them;
+    # the context IsolatedAsyncioTestCase keeps cannot be pickled, and a session is per run.
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_asyncioTestContext", None)
+        state.pop("_aiotest_session", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._asyncioTestContext = contextvars.copy_context()
 
 
-_T = TypeVar("_T")
+class _FixturePart(Generic[_T]):
+    """``self.app``, ``self.server`` and ``self.client`` of an AioHTTPTestCase.
 
+    Set by the fixture when it is built; a sync ``setUp`` that reads one before then (the
+    pattern of suites written before ``asyncSetUp`` existed) builds the fixture on the spot.
+    Assigning one replaces it for the test, as a plain attribute would.
+    """
 
-async def _maybe_await(value: _T | Awaitable[_T]) -> _T:
-    if inspect.isawaitable(value):
-        return await value
-    return value
+    def __init__(self, name: str) -> None:
+        self.name = name
 
+    @overload
+    def __get__(self, case: None, owner: type) -> _FixturePart[_T]: ...
 
-def _closed(resource: object) -> bool:
-    """True for None and for an aiotest client or server that is closed or never started."""
-    if resource is None:
-        return True
-    if isinstance(resource, TestClient):
-        return resource.closed
-    if isinstance(resource, BaseTestServer):
-        return resource.closed or not resource.started
-    return False
+    @overload
+    def __get__(self, case: AioHTTPTestCase, owner: type) -> _T: ...
+
+    def __get__(self, case: AioHTTPTestCase | None, owner: type) -> _T | _FixturePart[_T]:
+        if case is None:
+            return self
+        found = vars(case).get(self.name)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        fixture = case._aiotest_fixture
+        if fixture is None or getattr(fixture, self.name) is None:
+            case._aiotest_build_on_demand(self.name)
+            fixture = case._aiotest_fixture
+        value = getattr(fixture, self.name, None)
+        if value is None:
+            raise AttributeError(FIXTURE_NOT_BUILT.format(name=self.name))
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, case: AioHTTPTestCase, value: _T) -> None:
+        vars(case)[self.name] = value
 
 
 class AioHTTPTestCase(AsyncTestCase):
@@ -252,17 +313,17 @@ class AioHTTPTestCase(AsyncTestCase):
     the test, and also when setup fails part-way.
     """
 
-    app: web.Application
-    server: TestServer
-    client: TestClient[web.Request, web.Application]
-    _aiotest_fixture_ready = False
-    _aiotest_made_client: TestClient[web.Request, web.Application] | None = None
+    app: _FixturePart[web.Application] = _FixturePart("app")
+    server: _FixturePart[TestServer] = _FixturePart("server")
+    client: _FixturePart[TestClient[web.Request, web.Application]] = _FixturePart("client")
 
     #: ``"test"``: a fresh app, server and client for every test. ``"class"``: one of each,
     #: on one loop, for all tests of the class (faster; state on ``self.app`` survives
     #: from one test to the next). See :doc:`speed`.
     server_scope: ClassVar[str] = "test"
-    _aiotest_shared: ClassFixture | None = None
+
+    _aiotest_fixture: AppFixture | None = None
+    _aiotest_scope: ClassScope | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -290,9 +351,8 @@ class AioHTTPTestCase(AsyncTestCase):
     async def get_client(self, server: TestServer) -> TestClient[web.Request, web.Application]:
         """Return the test client for ``server``."""
         client: TestClient[web.Request, web.Application] = TestClient(server, loop=self.loop)
-        # Remembered so that the fixture's cleanup closes its session even when an
-        # override raises after calling super().get_client().
-        self._aiotest_made_client = client
+        if self._aiotest_fixture is not None:
+            self._aiotest_fixture.made_clients.append(client)
         return client
 
     async def proxy_server(self, *, buffered: bool = True) -> TCPProxy:
@@ -315,188 +375,123 @@ class AioHTTPTestCase(AsyncTestCase):
             self.client.route_through(None)
         await proxy.close()
 
-    def setUp(self) -> None:
-        """Build the fixture now when a subclass's own ``setUp`` calls this one.
-
-        That is how suites written before ``asyncSetUp`` existed use ``self.client``
-        from ``setUp``. Otherwise ``asyncSetUp`` builds it.
-        """
-        if type(self).setUp is not AioHTTPTestCase.setUp and not self._aiotest_fixture_ready:
-            loop = self._aiotest_loop()
-            self.loop = loop
-            loop.run_until_complete(self._aiotest_build_fixture())
-
     async def asyncSetUp(self) -> None:
+        """Build the fixture (through :meth:`setUpAsync`)."""
         self.loop = asyncio.get_running_loop()
         await self.setUpAsync()
 
     async def setUpAsync(self) -> None:
         """Build the application, server and client, and start the server."""
-        if not self._aiotest_fixture_ready:
+        if self._aiotest_fixture is None and self._aiotest_scope is None:
             await self._aiotest_build_fixture()
 
-    async def _aiotest_build_fixture(self) -> None:
-        self._aiotest_fixture_ready = True
-        # Suites written for aiohttp 2.x override these hooks with plain functions.
-        self.app = await _maybe_await(self.get_application())
-        self.server = await _maybe_await(self.get_server(self.app))
-        # Registered before the client exists: a failing get_client or start_server still
-        # closes what was made, and so does a subclass's asyncSetUp failing after super().
-        self.addAsyncCleanup(self._aiotest_close_fixture)
-        self.client = await _maybe_await(self.get_client(self.server))
-        await self.client.start_server()
-
-    async def _aiotest_close_fixture(self) -> None:
-        try:
-            for client in (self.__dict__.get("client"), self._aiotest_made_client):
-                if client is not None:
-                    await client.close()
-        finally:
-            await self.server.close()
-
     async def asyncTearDown(self) -> None:
+        """Close the client (through :meth:`tearDownAsync`)."""
         await self.tearDownAsync()
 
     async def tearDownAsync(self) -> None:
         """Close the client and the server (with ``server_scope = "class"``: the class does)."""
-        client = self.__dict__.get("client")
-        if client is not None and self._aiotest_shared is None:
-            await client.close()
+        if self._aiotest_scope is None and self._aiotest_fixture is not None:
+            client = vars(self).get("client") or self._aiotest_fixture.client
+            if client is not None:
+                await client.close()
 
-    if sys.version_info >= (3, 11):
+    async def _aiotest_build_fixture(self) -> None:
+        fixture = self._aiotest_fixture = AppFixture(self)
+        # Registered before anything is made: a failing hook or on_startup still closes
+        # what was made, and so does a subclass's asyncSetUp failing after super().
+        self.addAsyncCleanup(self._aiotest_close_fixture)
+        await fixture.build()
 
-        def _setupAsyncioRunner(self) -> None:
-            shared = self._aiotest_shared = class_fixture(self)
-            if shared is None:
-                super()._setupAsyncioRunner()
-                return
-            assert self._asyncioRunner is None, "asyncio runner is already initialized"
-            self._asyncioRunner = shared.runner
+    async def _aiotest_close_fixture(self) -> None:
+        fixture = self._aiotest_fixture
+        if fixture is not None:
+            await fixture.close()
 
-        def _tearDownAsyncioRunner(self) -> None:
-            if self._aiotest_shared is None:
-                super()._tearDownAsyncioRunner()
-                return
-            # The class closes its runner after its last test.
-            self._asyncioRunner = None
-            asyncio.set_event_loop(None)
+    def _aiotest_build_on_demand(self, name: str) -> None:
+        """Build the fixture now, for a sync ``setUp`` that reads ``self.<name>``."""
+        session = self._aiotest_session
+        loop_idle = session is not None and session.is_open and not session.loop.is_running()
+        if session is None or not loop_idle or self._aiotest_fixture is not None:
+            raise AttributeError(FIXTURE_NOT_BUILT.format(name=name))
+        session.run_async(self._aiotest_build_fixture)
 
-    else:  # pragma: no cover - exercised by the py310 tox environment
+    # --- the engine wiring -------------------------------------------------------------
 
-        def _setupAsyncioLoop(self) -> None:
-            shared = self._aiotest_shared = class_fixture(self)
-            if shared is None:
-                super()._setupAsyncioLoop()
-                return
-            assert self._asyncioTestLoop is None, "asyncio test loop already initialized"
-            loop = self._asyncioTestLoop = shared.loop
-            asyncio.set_event_loop(loop)
-            ready = loop.create_future()
-            self._asyncioCallsTask = loop.create_task(self._asyncioLoopRunner(ready))
-            loop.run_until_complete(ready)
+    def _aiotest_make_session(self) -> TestSession:
+        check_server_scope(type(self))
+        scope = self._aiotest_scope = class_scope_of(self, self._aiotest_class_settings())
+        if scope is None:
+            return super()._aiotest_make_session()
+        # Built before the guards start: the shared fixture is not this test's leak.
+        scope.ensure_built()
+        scope.share_with(self)
+        self._aiotest_fixture = scope.fixture
+        return TestSession(
+            self.settings,
+            failure=self.failureException,
+            runner=scope.runner,
+            context=scope.context.copy(),
+            servers=self._aiotest_servers,
+            trace=type(self)._aiotest_trace,
+        )
 
-        def _tearDownAsyncioLoop(self) -> None:
-            if self._aiotest_shared is None:
-                super()._tearDownAsyncioLoop()
-                return
-            loop = self._asyncioTestLoop
-            assert loop is not None, "asyncio test loop is not initialized"
-            self._asyncioTestLoop = None
-            # Ends this test's call queue; the class closes the loop after its last test.
-            self._asyncioCallsQueue.put_nowait(None)
-            loop.run_until_complete(self._asyncioCallsQueue.join())
-            asyncio.set_event_loop(None)
+    def _aiotest_async_setup_does_nothing(self) -> bool:
+        case_class = type(self)
+        return (
+            self._aiotest_scope is not None
+            and case_class.asyncSetUp is AioHTTPTestCase.asyncSetUp
+            and case_class.setUpAsync is AioHTTPTestCase.setUpAsync
+        )
 
-    _aiotest_pending_reset: Callable[[], Awaitable[None]] | None = None
+    def _aiotest_class_settings(self) -> Settings:
+        return resolve_settings(type(self), None, AsyncTestCase)
 
-    def _aiotest_reset_between_tests(self) -> None:
-        client = self.__dict__.get("client")
-        if isinstance(client, TestClient):
-            # What needs the loop (open websockets) is left to _aiotest_finish_reset.
-            close_connections = self.settings.check_leaks
-            self._aiotest_pending_reset = reset_between_tests(client, close_connections)
+    def _aiotest_after_open(self, session: TestSession) -> None:
+        if self._aiotest_scope is not None:
+            # Registered after the finish, so they run before it, after the test's own.
+            self.addCleanup(self._aiotest_check_shared_fixture)
+            self.addAsyncCleanup(self._aiotest_reset_shared_fixture)
 
-    async def _aiotest_finish_reset(self) -> None:
-        pending, self._aiotest_pending_reset = self._aiotest_pending_reset, None
-        if pending is not None:
-            await pending()
+    async def _aiotest_reset_shared_fixture(self) -> None:
+        scope = self._aiotest_scope
+        if scope is not None:
+            await scope.reset()
+
+    def _aiotest_check_shared_fixture(self) -> None:
+        scope = self._aiotest_scope
+        problem = scope.check_after(self) if scope is not None else None
+        if problem is not None:
+            raise self.failureException(problem)
+
+    def _aiotest_servers(self) -> list[BaseTestServer]:
+        fixture = self._aiotest_fixture
+        server = fixture.server if fixture is not None else None
+        return [server] if server is not None else []
 
     # Each of aiotest's own async steps costs a trip around the loop; a step with nothing
-    # to do (a fixture shared by the class, a client closed already) is not run at all.
-    def _callAsync(self, func: Any, /, *args: Any, **kwargs: Any) -> Any:
-        if self._aiotest_nothing_to_do(func):
-            return None
-        return super()._callAsync(func, *args, **kwargs)
-
-    def _callMaybeAsync(self, func: Any, /, *args: Any, **kwargs: Any) -> Any:
-        if self._aiotest_nothing_to_do(func):
-            return None
-        return super()._callMaybeAsync(func, *args, **kwargs)
-
-    def _aiotest_nothing_to_do(self, func: Any) -> bool:
-        target = getattr(func, "__func__", None)
-        if target is None or getattr(func, "__self__", None) is not self:
-            return False
+    # to do (teardown that only closes what the fixture's cleanup closes anyway, a
+    # fixture already closed) is not run at all.
+    def _callTearDown(self) -> None:
+        session = self._aiotest_require_session()
         case_class = type(self)
-        if target is AioHTTPTestCase.asyncSetUp:
-            return (
-                self._aiotest_shared is not None
-                and self._aiotest_fixture_ready
-                and case_class.setUpAsync is AioHTTPTestCase.setUpAsync
-            )
-        if target is AioHTTPTestCase.asyncTearDown:
-            return case_class.tearDownAsync is AioHTTPTestCase.tearDownAsync and (
-                self._aiotest_shared is not None or _closed(self.__dict__.get("client"))
-            )
-        if target is AioHTTPTestCase._aiotest_finish_reset:
-            return self._aiotest_pending_reset is None
-        if target is AioHTTPTestCase._aiotest_close_fixture:
-            return (
-                _closed(self.__dict__.get("client"))
-                and _closed(self._aiotest_made_client)
-                and _closed(self.__dict__.get("server"))
-            )
-        return False
+        if not (
+            case_class.asyncTearDown is AioHTTPTestCase.asyncTearDown
+            and case_class.tearDownAsync is AioHTTPTestCase.tearDownAsync
+        ):
+            session.run_async(self.asyncTearDown)
+        session.run_sync(self.tearDown)
 
-    # Exceptions that request handlers let escape are recorded by the test server; these
-    # show them in the test's report (see aiotest/_server_errors.py).
-    _aiotest_handler_errors_before = 0
+    def _callCleanup(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        target = getattr(function, "__func__", None)
+        if target is AioHTTPTestCase._aiotest_close_fixture and (
+            self._aiotest_fixture is None or self._aiotest_fixture.closed
+        ):
+            return
+        super()._callCleanup(function, *args, **kwargs)
 
-    def _callSetUp(self) -> None:
-        check_server_scope(type(self))
-        shared = self._aiotest_shared
-        if shared is not None:
-            # Built before the hygiene starts: the shared fixture is not this test's leak.
-            shared.build()
-            shared.share_with(self)
-        # A server that outlives one test (class scope) keeps earlier tests' records.
-        self._aiotest_handler_errors_before = len(self._aiotest_all_handler_errors())
-        try:
-            super()._callSetUp()
-        finally:
-            if shared is not None:
-                # Registered last, so they run first of the cleanups, before the hygiene check.
-                self.addAsyncCleanup(self._aiotest_finish_reset)
-                self.addCleanup(self._aiotest_reset_between_tests)
 
-    def _aiotest_all_handler_errors(self) -> list[HandlerError]:
-        errors = getattr(getattr(self, "server", None), "handler_errors", None)
-        return errors if isinstance(errors, list) else []
-
-    def _aiotest_handler_errors(self) -> list[HandlerError]:
-        """The handler exceptions recorded during this test."""
-        return self._aiotest_all_handler_errors()[self._aiotest_handler_errors_before :]
-
-    def _aiotest_more_problems(self) -> list[str]:
-        errors = self._aiotest_handler_errors()
-        if not (errors and self.settings.raise_server_exceptions):
-            return []
-        return [SERVER_EXCEPTIONS_RAISED.format(count=len(errors)) + format_handler_errors(errors)]
-
-    def _aiotest_failure_notes(self, exc: BaseException) -> str | None:
-        super()._aiotest_failure_notes(exc)
-        errors = self._aiotest_handler_errors()
-        report = format_handler_errors(errors)
-        if not errors or report in str(exc):  # raise_server_exceptions has shown them
-            return None
-        return SERVER_EXCEPTIONS_NOTE.format(count=len(errors)) + report
+async def _maybe_await(value: Any) -> Any:
+    if inspect.isawaitable(value):
+        return await value
+    return value

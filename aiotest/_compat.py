@@ -9,12 +9,147 @@ Sections, one per area: unittest, asyncio, aiohttp, pytest.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import asyncio
+import contextvars
+import sys
+import threading
+import warnings
+from collections.abc import Callable, Coroutine
+from types import FrameType
+from typing import Any, TypeVar
+
+__all__ = [
+    "TESTCASE_HOOKS",
+    "UNITTEST_FRAME_MARKER",
+    "client_connection_protocol",
+    "create_task_in_context",
+    "frame_of_thread",
+    "loop_needs_shutdown",
+    "pooled_client_connections",
+    "replace_unawaited_coroutine_hook",
+    "uncancel",
+]
+
+_T = TypeVar("_T")
 
 # --- unittest -------------------------------------------------------------------------------
 
+#: The methods through which ``unittest.TestCase.run()`` calls a test's parts, on every Python
+#: from 3.8 on: setUp, the test method, tearDown and each cleanup. They are private, but they
+#: are the hook surface ``IsolatedAsyncioTestCase`` itself overrides, and the smallest one
+#: there is: aiotest's front end overrides these four and nothing else of unittest's.
+TESTCASE_HOOKS = ("_callSetUp", "_callTestMethod", "_callTearDown", "_callCleanup")
+
+#: A module global with this name makes unittest leave the module's frames out of failure
+#: reports; aiotest's engine sets it so that a report starts at the user's code.
+UNITTEST_FRAME_MARKER = "__unittest"
+
 # --- asyncio --------------------------------------------------------------------------------
 
+
+def create_task_in_context(
+    loop: asyncio.AbstractEventLoop,
+    coro: Coroutine[Any, Any, _T],
+    context: contextvars.Context,
+) -> asyncio.Task[_T]:
+    """Start ``coro`` as a task that reads and writes the variables of ``context``.
+
+    Python 3.11+ runs the task in ``context`` itself. Python 3.10 can only run a task in a
+    copy, so there the values the task set are copied back into ``context`` when it ends:
+    setUp, the test and tearDown then share their context variables on every version.
+    """
+    if sys.version_info >= (3, 11):
+        return loop.create_task(coro, context=context)
+    return context.run(loop.create_task, _carried_back(coro, context))  # pragma: no cover
+
+
+async def _carried_back(
+    coro: Coroutine[Any, Any, _T], context: contextvars.Context
+) -> _T:  # pragma: no cover - Python 3.10
+    try:
+        return await coro
+    finally:
+        values = contextvars.copy_context()
+        context.run(_apply_values, values)
+
+
+def _apply_values(values: contextvars.Context) -> None:  # pragma: no cover - Python 3.10
+    for variable, value in values.items():
+        variable.set(value)
+
+
+def uncancel(task: asyncio.Task[Any]) -> None:
+    """Undo one ``task.cancel()`` that aiotest made and then handled itself.
+
+    Python 3.11+ counts cancellation requests (``asyncio.timeout`` reads the count); 3.10
+    has no count to undo.
+    """
+    if sys.version_info >= (3, 11):
+        task.uncancel()
+
+
+def loop_needs_shutdown(loop: asyncio.AbstractEventLoop) -> tuple[bool, bool]:
+    """Return whether ``loop`` has async generators and a default executor to shut down.
+
+    asyncio's own loops keep both in private attributes; reading them saves a trip around
+    the loop per test. Other loops (uvloop) are shut down every time.
+    """
+    asyncgens = bool(getattr(loop, "_asyncgens", True))
+    executor = getattr(loop, "_default_executor", True) is not None
+    return asyncgens, executor
+
+
+def frame_of_thread(thread: threading.Thread) -> FrameType | None:
+    """Return the frame ``thread`` is executing now, or None (read from another thread).
+
+    The timeout watchdog uses it to show where a test blocked its loop.
+    """
+    if thread.ident is None:
+        return None
+    return sys._current_frames().get(thread.ident)
+
+
+def replace_unawaited_coroutine_hook(
+    hook: Callable[[Any], None],
+) -> Callable[[], None]:
+    """Make CPython report never-awaited coroutines to ``hook``; return the undo function.
+
+    CPython warns about a coroutine that was never awaited by calling
+    ``warnings._warn_unawaited_coroutine`` (looked up at the time), which is how the leak
+    check learns where each one was made.
+    """
+    original = warnings._warn_unawaited_coroutine  # type: ignore[attr-defined]
+    warnings._warn_unawaited_coroutine = hook  # type: ignore[attr-defined]
+
+    def undo() -> None:
+        warnings._warn_unawaited_coroutine = original  # type: ignore[attr-defined]
+
+    return undo
+
+
 # --- aiohttp --------------------------------------------------------------------------------
+
+
+def client_connection_protocol() -> type:
+    """The protocol class of an aiohttp client connection.
+
+    The leak check reports a client session's pooled connections as the session, not as
+    loose transports; aiohttp exports no public name for the class.
+    """
+    from aiohttp.client_proto import ResponseHandler
+
+    return ResponseHandler
+
+
+def pooled_client_connections(session: Any) -> list[Any]:
+    """The protocols of the idle keep-alive connections in ``session``'s connector.
+
+    Class-scoped fixtures close them between tests, so that the server has finished with
+    every connection a test opened before the next test's checks start; aiohttp's
+    connector keeps its pool private.
+    """
+    pools: dict[Any, Any] = getattr(session.connector, "_conns", {}) or {}
+    return [entry[0] for pool in pools.values() for entry in list(pool)]
+
 
 # --- pytest ---------------------------------------------------------------------------------

@@ -1,20 +1,20 @@
 """Guards a test runs under: its timeout, loop-exception capture and the get_event_loop ban.
 
-One :class:`Hygiene` object per test starts the guards that the test's settings ask for
-before ``setUp``, watches the async parts of the test, and after the last cleanup returns
-what it found, so that the test that caused a problem is the one that fails.
+One :class:`Guards` object per test starts the guards that the test's settings ask for
+before ``setUp`` and after the last cleanup returns what they found, so that the test that
+caused a problem is the one that fails. The timeout is the engine's own (aiotest/_session.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
-import gc
 import sys
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any
 
 from ._leaks import LeakTracker, format_stack, is_framework_file, is_internal_file
 from ._messages import (
@@ -25,14 +25,16 @@ from ._messages import (
     PENDING_TASK,
     TASK_WAITING_ON,
     TEST_TASK,
-    TIMEOUT_EXPIRED,
-    TIMEOUT_EXPIRED_AGAIN,
 )
 from ._settings import Settings
 
-__all__ = ["GetEventLoopForbidden", "Hygiene", "debugger_attached", "format_pending_tasks"]
-
-_T = TypeVar("_T")
+__all__ = [
+    "GetEventLoopForbidden",
+    "Guards",
+    "debugger_attached",
+    "format_pending_tasks",
+    "user_stack",
+]
 
 # Modules whose own calls of asyncio.get_event_loop() are not the code under test
 # (aiotest's legacy helpers look up the current loop on behalf of old-style tests).
@@ -142,7 +144,7 @@ def format_loop_exception(context: dict[str, Any]) -> str:
     return "\n".join(line.rstrip("\n") for line in lines)
 
 
-def _user_stack(frame: FrameType) -> str:
+def user_stack(frame: FrameType) -> str:
     """Format the stack up to ``frame``, starting where the code under test begins."""
     entries = traceback.extract_stack(frame)
     framework = [i for i, entry in enumerate(entries) if is_framework_file(entry.filename)]
@@ -174,7 +176,7 @@ class _GetEventLoopGuard:
             if module.split(".", 1)[0] in _EXEMPT_MODULES:
                 return original()
             error = GetEventLoopForbidden(GET_EVENT_LOOP_FORBIDDEN)
-            calls.append((_user_stack(caller), error))
+            calls.append((user_stack(caller), error))
             raise error
 
         asyncio.get_event_loop = get_event_loop
@@ -189,24 +191,19 @@ class _GetEventLoopGuard:
             self._original_events = None
 
 
-class Hygiene:
-    """The guards of one test, started before ``setUp`` and checked after the last cleanup."""
+class Guards:
+    """The checks one test runs under, but its timeout: started before setUp, read at its end.
 
-    def __init__(
-        self,
-        settings: Settings,
-        loop: asyncio.AbstractEventLoop,
-        failure: type[BaseException] = AssertionError,
-    ) -> None:
+    Every change a guard makes to the process or the loop is undone through the exit stack
+    given to :meth:`start`, so it is undone however the test ends.
+    """
+
+    def __init__(self, settings: Settings, loop: asyncio.AbstractEventLoop) -> None:
         self.settings = settings
         self.loop = loop
-        self.failure = failure
         self.loop_exceptions: list[dict[str, Any]] = []
-        self._deadline: float | None = None
-        self._expired = False
         self._guard: _GetEventLoopGuard | None = None
         self._leaks: LeakTracker | None = None
-        self._handler_installed = False
         self._reported: set[int] = set()
 
     def reported(self, exc: BaseException) -> None:
@@ -214,125 +211,76 @@ class Hygiene:
         self._reported.add(id(exc))
 
     @property
-    def active(self) -> bool:
-        """True when any check is on; with every setting off a test runs untouched."""
-        s = self.settings
-        return bool(
-            s.timeout
-            or s.catch_loop_exceptions
-            or s.forbid_get_event_loop
-            or s.check_leaks
-            or s.raise_server_exceptions
-        )
+    def collects_garbage(self) -> bool:
+        """True when the checks need garbage collected around the test."""
+        return self.settings.catch_loop_exceptions or self.settings.check_leaks
 
-    def start(self) -> None:
-        """Start the guards the settings ask for."""
+    def start(self, undo: contextlib.ExitStack) -> None:
+        """Start the guards the settings ask for; register their undoing on ``undo``."""
         s = self.settings
-        if s.timeout and not debugger_attached():
-            self._deadline = self.loop.time() + s.timeout
         if s.catch_loop_exceptions:
+            previous = self.loop.get_exception_handler()
             self.loop.set_exception_handler(self._record_loop_exception)
-            self._handler_installed = True
+            undo.callback(self._restore_exception_handler, previous)
         if s.forbid_get_event_loop:
-            self._guard = _GetEventLoopGuard()
-            self._guard.install()
+            guard = self._guard = _GetEventLoopGuard()
+            guard.install()
+            undo.callback(guard.restore)
         if s.check_leaks:
-            self._leaks = LeakTracker(self.loop)
-            self._leaks.start()
+            leaks = self._leaks = LeakTracker(self.loop)
+            leaks.start()
+            undo.callback(leaks.stop)
+
+    def _restore_exception_handler(self, previous: Any) -> None:
+        if not self.loop.is_closed():
+            self.loop.set_exception_handler(previous)
 
     def _record_loop_exception(
         self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]
     ) -> None:
         self.loop_exceptions.append(context)
 
-    async def within_budget(self, awaitable: Awaitable[_T], phase: str) -> _T:
-        """Await ``awaitable`` in the current task, cancelling it when the budget runs out.
+    def forbidden_calls_swallowed(self) -> list[str]:
+        """Where get_event_loop() was called and the error it raised never reached a report."""
+        calls = self._guard.calls if self._guard is not None else []
+        return [stack for stack, error in calls if id(error) not in self._reported]
 
-        Raises the test's failure exception with the stacks of the pending tasks on expiry. Once
-        the budget has run out, each later phase (teardown, cleanups) gets a fresh
-        ``timeout`` of its own, so that the fixture is still closed.
-        """
-        timeout = self.settings.timeout
-        if self._deadline is None or not timeout:
-            return await awaitable
-        loop = asyncio.get_running_loop()
-        task = asyncio.current_task()
-        assert task is not None
-        deadline = self._deadline
-        if self._expired:
-            deadline = loop.time() + timeout
-        report: list[str] = []
-        handle: asyncio.TimerHandle | None = None
+    @property
+    def leak_check_on(self) -> bool:
+        """True when leaks are checked."""
+        return self._leaks is not None
 
-        def expire() -> None:
-            nonlocal handle
-            if debugger_attached():
-                handle = loop.call_at(loop.time() + timeout, expire)
-                return
-            report.append(format_pending_tasks(loop, task, phase))
-            task.cancel()
+    @property
+    def needs_loop_for_findings(self) -> bool:
+        """True when reading the findings must run on the loop (leaked sessions are closed)."""
+        return self._leaks is not None
 
-        handle = loop.call_at(deadline, expire)
-        try:
-            result = await awaitable
-        except asyncio.CancelledError:
-            if not report:
-                raise
-            if sys.version_info >= (3, 11):
-                task.uncancel()
-            raise self._expiry(phase, report[0]) from None
-        finally:
-            assert handle is not None
-            handle.cancel()
-        if report:  # the code under test swallowed the cancellation
-            if sys.version_info >= (3, 11):
-                task.uncancel()
-            raise self._expiry(phase, report[0])
-        return result
-
-    def _expiry(self, phase: str, tasks: str) -> BaseException:
-        template = TIMEOUT_EXPIRED_AGAIN if self._expired else TIMEOUT_EXPIRED
-        self._expired = True
-        return self.failure(
-            template.format(seconds=self.settings.timeout, phase=phase, tasks=tasks)
-        )
-
-    async def finish(self) -> list[str]:
-        """Stop the guards and return what they found, one report per guard."""
-        problems: list[str] = []
-        try:
-            if self.settings.catch_loop_exceptions or self.settings.check_leaks:
-                # Flushes "Task exception was never retrieved", never-awaited coroutines and
-                # dropped transports now, into the test that caused them.
-                gc.collect()
-            # A call whose error reached the test's report already failed it; only the
-            # calls whose error the code under test caught are reported here.
-            calls = self._guard.calls if self._guard is not None else []
-            swallowed = [stack for stack, error in calls if id(error) not in self._reported]
-            if swallowed:
-                problems.append(
-                    GET_EVENT_LOOP_CALLED.format(count=len(swallowed)) + "\n\n".join(swallowed)
-                )
-            if self._leaks is not None:
-                leaks = await self._leaks.collect(asyncio.current_task())
-                if leaks:
-                    problems.append(leaks)
-            if self.loop_exceptions:
-                problems.append(
-                    LOOP_EXCEPTIONS_CAUGHT.format(count=len(self.loop_exceptions))
-                    + "\n\n".join(format_loop_exception(c) for c in self.loop_exceptions)
-                )
-        finally:
-            self.restore()
-        return problems
-
-    def restore(self) -> None:
-        """Undo every change the guards made; safe to call more than once."""
-        if self._guard is not None:
-            self._guard.restore()
+    def note_unfinished(self, tasks: list[asyncio.Task[Any]]) -> None:
+        """Record the tasks the test left running, before the engine cancels them."""
         if self._leaks is not None:
-            self._leaks.stop()
-        if self._handler_installed:
-            self._handler_installed = False
-            if not self.loop.is_closed():
-                self.loop.set_exception_handler(None)
+            self._leaks.note_unfinished(tasks)
+
+    async def findings(self) -> list[str]:
+        """Return what the guards found, one report per guard; close what leaked."""
+        leaks = await self._leaks.collect() if self._leaks is not None else None
+        return self._reports(leaks)
+
+    def findings_now(self) -> list[str]:
+        """The findings of guards that need no loop (leak checking off)."""
+        return self._reports(None)
+
+    def _reports(self, leaks: str | None) -> list[str]:
+        problems: list[str] = []
+        swallowed = self.forbidden_calls_swallowed()
+        if swallowed:
+            problems.append(
+                GET_EVENT_LOOP_CALLED.format(count=len(swallowed)) + "\n\n".join(swallowed)
+            )
+        if leaks:
+            problems.append(leaks)
+        if self.loop_exceptions:
+            problems.append(
+                LOOP_EXCEPTIONS_CAUGHT.format(count=len(self.loop_exceptions))
+                + "\n\n".join(format_loop_exception(c) for c in self.loop_exceptions)
+            )
+        return problems

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
-import gc
 import os
 import sys
 import traceback
@@ -19,8 +18,8 @@ from types import CoroutineType, FrameType
 from typing import Any
 
 import aiohttp
-from aiohttp.client_proto import ResponseHandler
 
+from ._compat import client_connection_protocol, replace_unawaited_coroutine_hook
 from ._messages import (
     LEAK_NEVER_AWAITED,
     LEAK_RESOURCE_WARNING,
@@ -102,7 +101,7 @@ class LeakTracker:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._tasks_before: set[asyncio.Task[Any]] = set()
+        self._unfinished: list[asyncio.Task[Any]] = []
         self._sessions: list[_Tracked] = []
         self._responses: list[_Tracked] = []
         self._transports: list[_Tracked] = []
@@ -113,10 +112,6 @@ class LeakTracker:
 
     def start(self) -> None:
         """Begin tracking; :meth:`stop` undoes every change made here."""
-        self._tasks_before = set(asyncio.all_tasks(self._loop))
-        # Garbage left by earlier tests (say a loop one of them set and never closed, dropped
-        # when its runner reset the policy) must warn now, not inside this test's report.
-        gc.collect()
         depth = sys.get_coroutine_origin_tracking_depth()
         sys.set_coroutine_origin_tracking_depth(max(depth, CREATION_STACK_DEPTH))
         self._undo.append(lambda: sys.set_coroutine_origin_tracking_depth(depth))
@@ -132,19 +127,10 @@ class LeakTracker:
             self._undo.pop()()
 
     def _track_never_awaited(self) -> None:
-        # CPython reports a coroutine that was never awaited by calling this function of the
-        # warnings module, looked up at the time; replacing it names the creation place.
-        original = warnings._warn_unawaited_coroutine  # type: ignore[attr-defined]
-
         def record(coro: CoroutineType[Any, Any, Any]) -> None:
             self._never_awaited.append((coro.__qualname__, _origin_stack(coro)))
 
-        warnings._warn_unawaited_coroutine = record  # type: ignore[attr-defined]
-
-        def undo() -> None:
-            warnings._warn_unawaited_coroutine = original  # type: ignore[attr-defined]
-
-        self._undo.append(undo)
+        self._undo.append(replace_unawaited_coroutine_hook(record))
 
     def _track_resource_warnings(self) -> None:
         # Dropped sockets and transports say so only through a ResourceWarning, which the
@@ -211,15 +197,17 @@ class LeakTracker:
 
         return opened
 
-    async def collect(self, current: asyncio.Task[Any] | None) -> str | None:
+    def note_unfinished(self, tasks: list[asyncio.Task[Any]]) -> None:
+        """Record the tasks the test left running (the engine cancels them afterwards)."""
+        self._unfinished = list(tasks)
+
+    async def collect(self) -> str | None:
         """Return the report of everything still open, or None; then close what leaked.
 
         Call after a garbage collection, so that dropped objects have spoken up.
         """
         found: list[str] = []
-        for task in asyncio.all_tasks(self._loop):
-            if task is current or task in self._tasks_before or task.done():
-                continue
+        for task in self._unfinished:
             coro = task.get_coro()
             found.append(
                 LEAK_UNFINISHED_TASK.format(task=task.get_name(), coro=_qualname(coro))
@@ -241,7 +229,8 @@ class LeakTracker:
         transports = [
             t
             for t in self._transports
-            if not t.obj.is_closing() and not isinstance(t.obj.get_protocol(), ResponseHandler)
+            if not t.obj.is_closing()
+            and not isinstance(t.obj.get_protocol(), client_connection_protocol())
         ]
         for tracked in transports:
             description = _describe_transport(tracked.obj)

@@ -361,7 +361,7 @@ def _run_outside_case(
         # example @mock.patch on top): run on the case's loop, which is not running yet.
         _check_loop_in_case(plan, case)
         if isinstance(case, AsyncTestCase):
-            _run_on_loop(case._aiotest_loop(), plan, body, args, kwargs)
+            _run_on_loop(case.loop, plan, body, args, kwargs)
             return
         with _loop_from(current_loop) as loop:
             _run_on_loop(loop, plan, body, args, kwargs)

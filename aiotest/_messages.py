@@ -130,3 +130,28 @@ TLS_EXTRA_MISSING = (
     "HTTPS test servers need trustme to issue their certificates: "
     "pip install 'aiotest-unittest[tls]'"
 )
+
+# The engine: timeouts that end the test, abandoned tasks, class scope (aiotest/_session.py).
+TIMEOUT_LOOP_BLOCKED = (
+    "\nThe loop was blocked when the timeout expired: the test's thread was running\n"
+    "(most recent call last):\n{stack}"
+)
+TIMEOUT_ABANDONED = (
+    "\n{phase} did not stop within {grace:g} s of being cancelled (it swallows "
+    "CancelledError); aiotest abandoned it and went on."
+)
+TASKS_ABANDONED = (
+    "the test left {count} task(s) that ignored cancellation for {grace:g} s when it "
+    "ended; aiotest abandoned them (a task must let CancelledError through):\n"
+)
+SHARED_FIXTURE_CLOSED = (
+    "{test} closed the {part} that every test of {class_name} shares "
+    "(server_scope = 'class'); aiotest builds a new one for the next test. Don't close it "
+    "in a test, or use server_scope = 'test' for a fixture of the test's own"
+)
+FIXTURE_NOT_BUILT = (
+    "self.{name} is made by AioHTTPTestCase.asyncSetUp (through get_application, "
+    "get_server and get_client); in an asyncSetUp override, call "
+    "'await super().asyncSetUp()' before using it"
+)
+SESSION_CLOSED = "the test's loop is closed; {what} cannot run on it any more"

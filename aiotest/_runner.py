@@ -1,97 +1,254 @@
-"""The runner that drives a test's setup, body, teardown and cleanups on its loop (3.11+).
+"""The runner: drives a test's steps on its loop, and never waits without a bound.
 
-It does what :class:`asyncio.Runner` does for :class:`unittest.IsolatedAsyncioTestCase`,
-with two costs fewer. asyncio's runner installs and removes a Ctrl-C handler around each
-``run()`` call, and a test makes four or more; this one installs it on its first call and
-removes it on close, with the same effect: Ctrl-C cancels the task that is running, a
-second Ctrl-C (or one between calls) raises :exc:`KeyboardInterrupt`. And its ``close()``
-shuts down async generators and the default executor in one trip around the loop, and not
-at all on asyncio's own loops when there is nothing to shut down.
+It follows :class:`asyncio.Runner` (a step is a task in a given context; Ctrl-C cancels the
+running step and then raises :exc:`KeyboardInterrupt`), with what a test framework needs on
+top: any step can be *interrupted* (cancelled, and if it still has not finished after a
+grace period, abandoned by stopping the loop), and :meth:`close` gives leftover tasks the
+same grace before it abandons them. So a task that swallows every cancellation cannot hang
+the run. The runner holds no unittest or pytest knowledge.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import signal
-import sys
 import threading
-from collections.abc import Callable, Coroutine
+import time
+from collections.abc import Coroutine, Iterable
 from types import FrameType
 from typing import Any, TypeVar
 
-from ._loops import cancel_all_tasks
+from . import _watchdog
+from ._compat import create_task_in_context, loop_needs_shutdown, uncancel
 
-__all__ = ["TestRunner"]
+__all__ = ["CANCEL_GRACE", "LoopRunner", "StepAbandoned"]
+
+__unittest = True
 
 _T = TypeVar("_T")
 
-
-async def _shut_down(loop: asyncio.AbstractEventLoop, asyncgens: bool, executor: bool) -> None:
-    if asyncgens:
-        await loop.shutdown_asyncgens()
-    if executor:
-        if sys.version_info >= (3, 12):
-            await loop.shutdown_default_executor(asyncio.constants.THREAD_JOIN_TIMEOUT)
-        else:
-            await loop.shutdown_default_executor()
+#: Seconds of real time a cancelled task gets to finish before it is abandoned.
+CANCEL_GRACE = 1.0
 
 
-class TestRunner:
-    """Runs the many short calls of one test (or of one class-scoped class) on one loop.
+class StepAbandoned(Exception):
+    """A step that was interrupted did not finish within the grace period; it was left."""
 
-    The loop is made by ``loop_factory`` on first use; ``debug`` sets its debug mode.
-    """
+    def __init__(self, task: asyncio.Task[Any]) -> None:
+        super().__init__(task)
+        self.task = task
+
+
+class LoopRunner:
+    """Runs the steps of one test, or of every test of a class-scoped class, on one loop."""
 
     __test__ = False
 
-    def __init__(
-        self,
-        *,
-        debug: bool | None = None,
-        loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop,
-    ) -> None:
-        self._debug = debug
-        self._loop_factory = loop_factory
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._closed = False
-        self._context = contextvars.copy_context()
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.closed = False
         self._task: asyncio.Task[Any] | None = None
-        self._interrupts = 0
+        # The step whose loop a grace alarm stopped.
+        self._stopped: asyncio.Task[Any] | None = None
+        self._interrupted_by_user = 0
         self._sigint_installed = False
+        #: Tasks that ignored cancellation past the grace period, oldest first.
+        self.abandoned: list[asyncio.Task[Any]] = []
+        self._abandoned_ids: set[int] = set()
 
-    def get_loop(self) -> asyncio.AbstractEventLoop:
-        """Return the runner's loop, made on first use."""
-        if self._closed:
-            raise RuntimeError("the test runner is closed")
-        if self._loop is None:
-            loop = self._loop_factory()
-            if self._debug is not None:
-                loop.set_debug(self._debug)
-            self._loop = loop
-        return self._loop
+    @property
+    def current_task(self) -> asyncio.Task[Any] | None:
+        """The task of the step running now, if any."""
+        return self._task
 
     def run(
-        self, coro: Coroutine[Any, Any, _T], *, context: contextvars.Context | None = None
+        self,
+        coro: Coroutine[Any, Any, _T],
+        context: contextvars.Context,
+        *,
+        limit: float | None = None,
     ) -> _T:
-        """Run ``coro`` in a task of the runner's loop, in ``context``; return its result."""
-        if not asyncio.iscoroutine(coro):
-            raise ValueError(f"a coroutine was expected, got {coro!r}")
-        if asyncio._get_running_loop() is not None:
-            raise RuntimeError("TestRunner.run() cannot be called from a running event loop")
-        loop = self.get_loop()
-        task = loop.create_task(coro, context=self._context if context is None else context)
+        """Run ``coro`` as a task in ``context`` until it ends; return its result.
+
+        With ``limit``, a step still running after that many seconds is abandoned.
+        Raises :exc:`StepAbandoned` for an abandoned step, and :exc:`KeyboardInterrupt`
+        after Ctrl-C.
+        """
+        if self.closed:
+            raise RuntimeError("the test's loop runner is closed")
+        task = create_task_in_context(self.loop, coro, context)
         self._install_sigint()
+        self._interrupted_by_user = 0
         self._task = task
-        self._interrupts = 0
+        alarm = None if limit is None else _watchdog.arm(limit, self._stopper(task))
         try:
-            return loop.run_until_complete(task)
-        except asyncio.CancelledError:
-            if self._interrupts and task.uncancel() == 0:
-                raise KeyboardInterrupt() from None
-            raise
+            try:
+                self.loop.run_until_complete(task)
+            except RuntimeError:
+                if task.done() or self._stopped is not task:
+                    # The code under test stopped the loop itself: its error stands.
+                    raise
+                # The loop was stopped by a grace alarm: the task would not finish.
+                self._abandon(task)
+                if self._interrupted_by_user:
+                    raise KeyboardInterrupt() from None
+                raise StepAbandoned(task) from None
+            except asyncio.CancelledError:
+                if self._interrupted_by_user:
+                    uncancel(task)
+                    raise KeyboardInterrupt() from None
+                raise
+            if self._interrupted_by_user:
+                raise KeyboardInterrupt()
+            return task.result()
         finally:
+            if alarm is not None:
+                alarm.cancel()
             self._task = None
+            self._stopped = None
+
+    def interrupt(self, grace: float = CANCEL_GRACE) -> None:
+        """Cancel the running step; abandon it if it is still running ``grace`` s later.
+
+        Call on the loop's thread (from a callback, or a signal handler).
+        """
+        task = self._task
+        if task is None or task.done():
+            return
+        task.cancel()
+        _watchdog.arm(grace, self._stopper(task))
+        # Wakes the loop if it is blocked in select() with a long timeout.
+        self.loop.call_soon_threadsafe(_nothing)
+
+    def _stopper(self, task: asyncio.Task[Any]) -> Any:
+        loop = self.loop
+
+        def stop_if_still_running() -> None:
+            if self._task is task and not task.done():
+                self._stopped = task
+                loop.stop()
+
+        def from_watchdog() -> None:
+            if not loop.is_closed():
+                with contextlib.suppress(RuntimeError):  # closed meanwhile
+                    loop.call_soon_threadsafe(stop_if_still_running)
+
+        return from_watchdog
+
+    def _abandon(self, task: asyncio.Task[Any]) -> None:
+        """Give up on ``task``: end its coroutine and keep it out of later reports."""
+        if id(task) in self._abandoned_ids:
+            return
+        self._abandoned_ids.add(id(task))
+        self.abandoned.append(task)
+        task.add_done_callback(_retrieve)
+        coro = task.get_coro()
+        close = getattr(coro, "close", None)
+        if close is not None:
+            with contextlib.suppress(RuntimeError):  # it swallowed GeneratorExit too
+                close()
+
+    def is_abandoned(self, task: object) -> bool:
+        """True for a task this runner gave up on."""
+        return id(task) in self._abandoned_ids
+
+    def drain(
+        self, grace: float = CANCEL_GRACE, keep: Iterable[asyncio.Task[Any]] = ()
+    ) -> list[asyncio.Task[Any]]:
+        """Cancel every pending task but ``keep``, wait up to ``grace`` s for them.
+
+        Returns the tasks that would not stop; they are abandoned.
+        """
+        kept = set(keep)
+        pending = [
+            task
+            for task in asyncio.all_tasks(self.loop)
+            if not task.done() and not self.is_abandoned(task) and task not in kept
+        ]
+        if not pending:
+            return []
+        for task in pending:
+            task.cancel()
+        deadline = time.monotonic() + grace
+        while True:
+            remaining = [task for task in pending if not task.done()]
+            left = deadline - time.monotonic()
+            if not remaining or left <= 0:
+                break
+            try:
+                self.run(_wait_for_all(remaining), contextvars.copy_context(), limit=left)
+            except StepAbandoned:
+                break
+            except RuntimeError:
+                # A loop.stop() that the code under test left queued landed here.
+                continue
+        stayed = [task for task in pending if not task.done()]
+        for task in stayed:
+            self._abandon(task)
+        for task in pending:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                self.loop.call_exception_handler(
+                    {
+                        "message": "unhandled exception during test shutdown",
+                        "exception": task.exception(),
+                        "task": task,
+                    }
+                )
+        return stayed
+
+    def close(self, grace: float = CANCEL_GRACE) -> list[asyncio.Task[Any]]:
+        """Cancel what is left, shut down, close the loop, restore Ctrl-C.
+
+        Returns the tasks that ignored cancellation and were abandoned; a second call does
+        nothing and returns [].
+        """
+        if self.closed:
+            return []
+        loop = self.loop
+        stayed: list[asyncio.Task[Any]] = []
+        try:
+            if not loop.is_closed():
+                try:
+                    stayed = self.drain(grace)
+                    asyncgens, executor = loop_needs_shutdown(loop)
+                    if asyncgens or executor:
+                        with contextlib.suppress(StepAbandoned):
+                            self.run(
+                                _shut_down(loop, asyncgens, executor),
+                                contextvars.copy_context(),
+                                limit=grace * 2,
+                            )
+                finally:
+                    self._silence_abandoned()
+                    loop.close()
+        finally:
+            self.closed = True
+            self._restore_sigint()
+        return stayed
+
+    def _silence_abandoned(self) -> None:
+        # An abandoned task is reported once, by the test that left it; when it is
+        # collected later, asyncio's "Task was destroyed but it is pending" would blame
+        # whatever runs then.
+        if not self.abandoned:
+            return
+        previous = self.loop.get_exception_handler()
+        is_abandoned = self.is_abandoned
+
+        def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+            if is_abandoned(context.get("task")) or is_abandoned(context.get("future")):
+                return
+            if previous is not None:
+                previous(loop, context)
+            else:
+                loop.default_exception_handler(context)
+
+        self.loop.set_exception_handler(handler)
+
+    # Ctrl-C: the first one cancels the running step (and abandons it after the grace
+    # period); the run then stops with KeyboardInterrupt. A second one raises at once.
 
     def _install_sigint(self) -> None:
         if (
@@ -102,39 +259,16 @@ class TestRunner:
             return
         try:
             signal.signal(signal.SIGINT, self._on_sigint)
-        except ValueError:  # an embedded interpreter without signals (gh-91880)
+        except ValueError:  # an embedded interpreter without signals
             return
         self._sigint_installed = True
 
     def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        self._interrupted_by_user += 1
         task = self._task
-        self._interrupts += 1
-        if task is None or task.done() or self._interrupts > 1:
+        if self._interrupted_by_user > 1 or task is None or task.done():
             raise KeyboardInterrupt()
-        task.cancel()
-        # Wakes the loop if it is blocked in select() with a long timeout.
-        assert self._loop is not None
-        self._loop.call_soon_threadsafe(lambda: None)
-
-    def close(self) -> None:
-        """Cancel what is left, shut down what was used, close the loop, restore Ctrl-C."""
-        try:
-            loop, self._loop = self._loop, None
-            if self._closed or loop is None:
-                return
-            try:
-                cancel_all_tasks(loop)
-                # asyncio's own loops say whether there is anything to shut down; other
-                # loops (uvloop) are asked every time.
-                asyncgens = bool(getattr(loop, "_asyncgens", True))
-                executor = getattr(loop, "_default_executor", True) is not None
-                if asyncgens or executor:
-                    loop.run_until_complete(_shut_down(loop, asyncgens, executor))
-            finally:
-                loop.close()
-        finally:
-            self._closed = True
-            self._restore_sigint()
+        self.interrupt()
 
     def _restore_sigint(self) -> None:
         if not self._sigint_installed:
@@ -142,3 +276,23 @@ class TestRunner:
         self._sigint_installed = False
         if signal.getsignal(signal.SIGINT) == self._on_sigint:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _nothing() -> None:
+    pass
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+async def _wait_for_all(tasks: list[asyncio.Task[Any]]) -> None:
+    await asyncio.wait(tasks)
+
+
+async def _shut_down(loop: asyncio.AbstractEventLoop, asyncgens: bool, executor: bool) -> None:
+    if asyncgens:
+        await loop.shutdown_asyncgens()
+    if executor:
+        await loop.shutdown_default_executor()

@@ -297,9 +297,6 @@ class TestDebugMode(ResultAssertions):
         with mock.patch.dict(os.environ, {"PYTHONASYNCIODEBUG": "1"}):
             self.assertEqual(self.debug_flags(loop_debug=False), [False, False])
 
-    def test_debug_method_of_unittest_is_not_hidden(self) -> None:
-        self.assertIs(aiotest.AsyncTestCase.debug, unittest.IsolatedAsyncioTestCase.debug)
-
 
 class MarkedLoop(asyncio.SelectorEventLoop):
     """An event loop that tests can recognise."""

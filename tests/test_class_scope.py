@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 import aiotest
-from aiotest._scope import BAD_SERVER_SCOPE
+from aiotest._fixture import BAD_SERVER_SCOPE
 
 from ._support import echo_websocket, problems, run_classes
 
