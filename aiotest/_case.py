@@ -25,7 +25,13 @@ from ._report import ReportingResult
 from ._scope import ClassFixture, check_server_scope, class_fixture, reset_between_tests
 from ._server import BaseTestServer, TestServer
 from ._server_errors import HandlerError, format_handler_errors
-from ._settings import ExecutorFactory, LoopFactory, Settings, resolve_settings
+from ._settings import (
+    ExecutorFactory,
+    LoopFactory,
+    Settings,
+    resolve_settings,
+    validate_class_settings,
+)
 
 if sys.version_info >= (3, 11):
     from ._runner import TestRunner
@@ -71,6 +77,10 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         _asyncioRunner: TestRunner | None
     else:  # pragma: no cover - py310
         _asyncioTestLoop: asyncio.AbstractEventLoop | None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        validate_class_settings(cls, AsyncTestCase)  # a wrong value fails at import
 
     @property
     def settings(self) -> Settings:
