@@ -108,6 +108,11 @@ LEGACY_LOOP_IS_CONTEXT_MANAGER = (
     "loop= takes a callable that returns a context manager, not the context manager "
     "{type_name} itself: pass the factory uncalled, as in loop=aiotest.current_loop"
 )
+# settings: the target port of TCPProxy (aiotest/_proxy.py).
+PROXY_PORT_NOT_AN_INT = (
+    "TCPProxy's target port is a port number (an int from 1 to 65535), not {type_name} ({value!r})"
+)
+PROXY_PORT_OUT_OF_RANGE = "TCPProxy's target port must be from 1 to 65535, not {value!r}"
 PROXY_NOT_STARTED = "the TCPProxy is not started; call 'await proxy.start()' or use 'async with'"
 PROXY_DELAY_NEGATIVE = "a TCPProxy delay is a number of seconds, 0 or more, not {value!r}"
 PROXY_PROCESSOR_FAILED = (
