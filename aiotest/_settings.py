@@ -37,6 +37,7 @@ __all__ = [
     "SettingsError",
     "SettingsTypeError",
     "apply_setting",
+    "asyncio_debug_from_env",
     "check_setting",
     "environment_defaults",
     "loop_factory_from_env",
