@@ -20,7 +20,14 @@ from ._messages import (
     DECORATOR_TARGET,
     SWITCH_USAGE,
 )
-from ._settings import ExecutorFactory, LoopFactory, SettingsTypeError, apply_setting, check_setting
+from ._settings import (
+    ExecutorFactory,
+    LoopFactory,
+    SettingsTypeError,
+    apply_setting,
+    check_setting,
+    class_name,
+)
 
 __all__ = [
     "catch_loop_exceptions",
@@ -60,7 +67,7 @@ def _check_target(name: str, target: object) -> None:
         # A mixin that is no TestCase is fine: the aiotest cases made from it inherit it.
         if issubclass(target, unittest.TestCase) and not issubclass(target, AsyncTestCase):
             raise SettingsTypeError(
-                DECORATOR_ON_PLAIN_TESTCASE.format(name=name, class_name=target.__qualname__)
+                DECORATOR_ON_PLAIN_TESTCASE.format(name=name, class_name=class_name(target))
             )
     elif not callable(target):
         raise SettingsTypeError(DECORATOR_TARGET.format(name=name, type_name=type(target).__name__))

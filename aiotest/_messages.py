@@ -158,6 +158,10 @@ DECORATOR_ON_PLAIN_TESTCASE = (
     "does not run. Decorate an aiotest.AsyncTestCase or aiotest.AioHTTPTestCase subclass or "
     "its test methods, or derive {class_name} from one of them"
 )
+SETTING_HIDDEN_BY_BASE = (
+    "{mixin}.{name} would be ignored: {case} lists {mixin} after its aiotest test case "
+    "class, whose own default {name} comes first. List {mixin} first among the bases of {case}"
+)
 ENV_NOT_A_LOOP = (
     "{var}={value!r} is not an event loop aiotest knows: set it to 'asyncio' or 'uvloop', "
     "or unset it"

@@ -23,6 +23,7 @@ from ._messages import (
     ENV_NOT_A_SWITCH,
     ENV_NOT_SECONDS,
     ENV_UVLOOP_MISSING,
+    SETTING_HIDDEN_BY_BASE,
     SETTING_LOOP_NAMED,
     SETTING_NOT_A_FACTORY,
     SETTING_NOT_A_SWITCH,
@@ -39,6 +40,7 @@ __all__ = [
     "apply_setting",
     "asyncio_debug_from_env",
     "check_setting",
+    "class_name",
     "environment_defaults",
     "loop_factory_from_env",
     "resolve_settings",
@@ -245,6 +247,11 @@ def environment_defaults(environ: Mapping[str, str] | None = None) -> dict[str, 
 # --- class attributes and decorators ------------------------------------------------------
 
 
+def class_name(klass: type) -> str:
+    """The class's dotted name as its module sees it, without a function's ``<locals>``."""
+    return klass.__qualname__.rpartition("<locals>.")[2]
+
+
 def _user_classes(cls: type, base: type) -> list[type]:
     """The classes of ``cls``'s MRO before ``base``, broadest first.
 
@@ -266,7 +273,7 @@ def _class_attributes(klass: type) -> dict[str, Any]:
             value = vars(klass)[name]
             if isinstance(value, (staticmethod, classmethod)):
                 value = value.__func__
-            where = f"the class attribute {klass.__qualname__}.{name}"
+            where = f"the class attribute {class_name(klass)}.{name}"
             found[name] = check_setting(name, value, where)
     return found
 
@@ -279,6 +286,23 @@ def validate_class_settings(cls: type, base: type) -> None:
     """
     for klass in _user_classes(cls, base):
         _class_attributes(klass)
+    # A mixin listed after base: Python finds base's default first, so the mixin's value
+    # would never be used, by aiotest or by any code reading it from the class.
+    for klass in _classes_after(cls, base):
+        hidden = [name for name in SETTING_NAMES if name in vars(klass)]
+        if hidden:
+            raise SettingsTypeError(
+                SETTING_HIDDEN_BY_BASE.format(
+                    mixin=class_name(klass), name=hidden[0], case=class_name(cls)
+                )
+            )
+
+
+def _classes_after(cls: type, base: type) -> list[type]:
+    """The classes of ``cls``'s MRO after ``base`` that are not ``base``'s own ancestors."""
+    mro = cls.__mro__
+    after = mro[mro.index(base) + 1 :] if base in mro else ()
+    return [klass for klass in after if klass not in base.__mro__]
 
 
 def _decorated(obj: object) -> dict[str, Any]:

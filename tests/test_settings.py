@@ -300,6 +300,15 @@ class ClassAttributeTest(unittest.TestCase):
             self.assertIn(f"not {value!r}" if error is ValueError else repr(value), message)
             self.assertIsInstance(caught.exception, SettingsError)
 
+    def test_a_nested_class_is_named_as_its_module_sees_it(self) -> None:
+        with self.assertRaises(ValueError) as caught:
+
+            class Outer:
+                class Inner(aiotest.AsyncTestCase):
+                    timeout = 0
+
+        self.assertTrue(str(caught.exception).startswith("the class attribute Outer.Inner."))
+
     def test_an_aiohttp_case_is_checked_too(self) -> None:
         with self.assertRaisesRegex(TypeError, r"AppCase\.check_leaks takes True or False"):
             type("AppCase", (aiotest.AioHTTPTestCase,), {"check_leaks": "no"})
@@ -319,6 +328,21 @@ class ClassAttributeTest(unittest.TestCase):
         mixin = type("Mixin", (), {"timeout": 0})  # a plain class: nothing checks it yet
         with self.assertRaisesRegex(ValueError, r"Mixin\.timeout takes a number of seconds"):
             type("Case", (mixin, aiotest.AsyncTestCase), {})
+
+    def test_a_mixin_hidden_behind_the_case_s_defaults_is_refused(self) -> None:
+        mixin = type("Mixin", (), {"timeout": 5.0})
+        for base in (aiotest.AsyncTestCase, aiotest.AioHTTPTestCase):
+            with self.subTest(base=base.__name__), self.assertRaises(TypeError) as caught:
+                type("Case", (base, mixin), {})
+            self.assertEqual(
+                str(caught.exception),
+                "Mixin.timeout would be ignored: Case lists Mixin after its aiotest test case "
+                "class, whose own default timeout comes first. List Mixin first among the "
+                "bases of Case",
+            )
+        mixin_first: Any = type("Case", (mixin, aiotest.AsyncTestCase), {})
+        self.assertEqual(mixin_first.timeout, 5.0)
+        type("Case", (aiotest.AsyncTestCase, type("Unrelated", (), {"other": 1})), {})
 
     def test_only_what_is_set_below_the_base_is_checked(self) -> None:
         base = type("Base", (), {"timeout": "aiotest's own"})

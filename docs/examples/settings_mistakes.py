@@ -26,6 +26,23 @@ class Mistakes(unittest.TestCase):
             class OnUvloop(aiotest.AsyncTestCase):
                 loop_factory = "uvloop"  # type: ignore[assignment]
 
+    def test_a_mixin_s_setting_must_come_before_aiotest_s_defaults(self) -> None:
+        class Slow:
+            timeout = 30.0
+
+        with self.assertRaisesRegex(TypeError, r"List Slow first among the bases of Case"):
+
+            class Case(aiotest.AsyncTestCase, Slow):
+                pass
+
+        class Fixed(Slow, aiotest.AsyncTestCase):
+            async def test_it(self) -> None:
+                self.assertEqual(self.settings.timeout, 30.0)
+
+        result = unittest.TestResult()
+        Fixed("test_it").run(result)
+        self.assertTrue(result.wasSuccessful(), result.failures + result.errors)
+
     def test_a_decorator_is_refused_where_it_would_do_nothing(self) -> None:
         with self.assertRaisesRegex(TypeError, r"not a property"):
 
