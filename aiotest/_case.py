@@ -34,7 +34,13 @@ from ._report import ReportingResult
 from ._server import BaseTestServer, TestServer
 from ._server_errors import format_handler_errors
 from ._session import TestSession, step_name
-from ._settings import ExecutorFactory, LoopFactory, Settings, resolve_settings
+from ._settings import (
+    ExecutorFactory,
+    LoopFactory,
+    Settings,
+    resolve_settings,
+    validate_class_settings,
+)
 
 __all__ = ["AioHTTPTestCase", "AsyncTestCase"]
 
@@ -86,6 +92,10 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     _aiotest_trace: ClassVar[Callable[[str], None] | None] = None
     _aiotest_settings: Settings | None = None
     _aiotest_session: TestSession | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        validate_class_settings(cls, AsyncTestCase)  # a wrong value fails at import
 
     @property
     def settings(self) -> Settings:

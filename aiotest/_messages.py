@@ -104,20 +104,15 @@ SERVER_EXCEPTIONS_RAISED = (
     "(raise_server_exceptions):\n"
 )
 SERVER_EXCEPTIONS_NOTE = "request handlers raised {count} unhandled exception(s) during the test:\n"
-BARE_DECORATOR_CALLED = (
-    "@aiotest.{name} takes no arguments: write @aiotest.{name} above the test method or "
-    "class, not @aiotest.{name}(...)"
-)
-DECORATOR_TARGET = "@aiotest.{name} decorates a test method or a test case class, not {type_name}"
-SECONDS_NOT_POSITIVE = "@aiotest.{name}() takes a number of seconds greater than 0, not {value!r}"
-SECONDS_NEGATIVE = "@aiotest.{name}() takes a number of seconds, 0 or more, not {value!r}"
-FACTORY_NOT_CALLABLE = (
-    "@aiotest.{name}() takes a callable that makes {what}, not {type_name} ({value!r})"
-)
 LEGACY_LOOP_IS_CONTEXT_MANAGER = (
     "loop= takes a callable that returns a context manager, not the context manager "
     "{type_name} itself: pass the factory uncalled, as in loop=aiotest.current_loop"
 )
+# settings: the target port of TCPProxy (aiotest/_proxy.py).
+PROXY_PORT_NOT_AN_INT = (
+    "TCPProxy's target port is a port number (an int from 1 to 65535), not {type_name} ({value!r})"
+)
+PROXY_PORT_OUT_OF_RANGE = "TCPProxy's target port must be from 1 to 65535, not {value!r}"
 PROXY_NOT_STARTED = "the TCPProxy is not started; call 'await proxy.start()' or use 'async with'"
 PROXY_DELAY_NEGATIVE = "a TCPProxy delay is a number of seconds, 0 or more, not {value!r}"
 PROXY_PROCESSOR_FAILED = (
@@ -155,3 +150,55 @@ FIXTURE_NOT_BUILT = (
     "'await super().asyncSetUp()' before using it"
 )
 SESSION_CLOSED = "the test's loop is closed; {what} cannot run on it any more"
+
+# settings: values, decorator targets and environment variables (aiotest/_settings.py and
+# aiotest/_decorators.py). {where} is "@aiotest.name()" or "the class attribute Case.name".
+SETTING_SECONDS_POSITIVE = (
+    "{where} takes a number of seconds greater than 0, or None for no limit, not {value!r}"
+)
+SETTING_SECONDS_ZERO_OR_MORE = (
+    "{where} takes a number of seconds, 0 or more, or None for asyncio's default, not {value!r}"
+)
+SETTING_NOT_A_FACTORY = (
+    "{where} takes a callable that makes {what}, or None for asyncio's own, "
+    "not {type_name} ({value!r})"
+)
+SETTING_LOOP_NAMED = (
+    "{where} takes a callable that makes an event loop, not the name {value!r}: give the "
+    "factory itself, such as uvloop.new_event_loop, or choose the loop of the whole run "
+    "with the environment variable AIOTEST_LOOP=uvloop"
+)
+SETTING_NOT_A_SWITCH = "{where} takes True or False, not {type_name} ({value!r})"
+SWITCH_USAGE = (
+    "@aiotest.{name} takes nothing, True or False: write @aiotest.{name}, "
+    "@aiotest.{name}(True) or @aiotest.{name}(False), not @aiotest.{name}({arguments})"
+)
+DECORATOR_TARGET = "@aiotest.{name} decorates a test method or a test case class, not {type_name}"
+DECORATOR_ON_DESCRIPTOR = (
+    "@aiotest.{name} decorates a test method or a test case class, not a {kind}: unittest "
+    "runs tests as plain methods (def test_...(self)); put the decorator on one, or on the class"
+)
+DECORATOR_ON_PLAIN_TESTCASE = (
+    "@aiotest.{name} would do nothing on {class_name}: it is a unittest.TestCase that aiotest "
+    "does not run. Decorate an aiotest.AsyncTestCase or aiotest.AioHTTPTestCase subclass or "
+    "its test methods, or derive {class_name} from one of them"
+)
+SETTING_HIDDEN_BY_BASE = (
+    "{mixin}.{name} would be ignored: {case} lists {mixin} after its aiotest test case "
+    "class, whose own default {name} comes first. List {mixin} first among the bases of {case}"
+)
+ENV_NOT_A_LOOP = (
+    "{var}={value!r} is not an event loop aiotest knows: set it to 'asyncio' or 'uvloop', "
+    "or unset it"
+)
+ENV_NOT_SECONDS = (
+    "{var}={value!r} is not a number of seconds greater than 0: set it to one, such as "
+    "{var}=30, or unset it for no limit"
+)
+ENV_NOT_A_SWITCH = (
+    "{var}={value!r} is not a switch: set it to 1 or 0 (or true/false, yes/no, on/off), or unset it"
+)
+ENV_UVLOOP_MISSING = (
+    "uvloop is not installed, but {source} asks for it: pip install 'aiotest-unittest[uvloop]', "
+    "or unset it"
+)

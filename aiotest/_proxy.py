@@ -18,6 +18,8 @@ from yarl import URL
 from ._messages import (
     PROXY_DELAY_NEGATIVE,
     PROXY_NOT_STARTED,
+    PROXY_PORT_NOT_AN_INT,
+    PROXY_PORT_OUT_OF_RANGE,
     PROXY_PROCESSOR_FAILED,
     PROXY_PROCESSOR_NOT_BYTES,
 )
@@ -228,6 +230,15 @@ class ProxyConnection:
         await asyncio.wait({life})
 
 
+def _target_port(port: object) -> int:
+    """Check the proxy's target port when it is given, not when a client first connects."""
+    if not isinstance(port, int) or isinstance(port, bool):
+        raise TypeError(PROXY_PORT_NOT_AN_INT.format(type_name=type(port).__name__, value=port))
+    if not 1 <= port <= 65535:
+        raise ValueError(PROXY_PORT_OUT_OF_RANGE.format(value=port))
+    return port
+
+
 class TCPProxy:
     """A TCP proxy on loopback in front of ``target_host:target_port``, for fault injection.
 
@@ -254,7 +265,7 @@ class TCPProxy:
         buffered: bool = True,
     ) -> None:
         self.target_host = target_host
-        self.target_port = target_port
+        self.target_port = _target_port(target_port)
         self.proxy_host = listen_host
         self.buffered = buffered
         #: The live connections through the proxy.

@@ -546,7 +546,8 @@ class LoopsTest(unittest.TestCase):
         async def test_body() -> None:
             debug.append(asyncio.get_running_loop().get_debug())
 
-        for value, expected in (("1", True), ("0", False)):
+        # asyncio's own rule: any non-empty value turns debug mode on, "0" included.
+        for value, expected in (("1", True), ("0", True), ("", False)):
             with mock.patch.dict(os.environ, {"PYTHONASYNCIODEBUG": value}):
                 test_body()
             self.assertEqual(debug[-1], expected)

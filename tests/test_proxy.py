@@ -18,7 +18,12 @@ from aiohttp import web
 
 import aiotest
 from aiotest import TCPProxy
-from aiotest._messages import PROXY_DELAY_NEGATIVE, PROXY_NOT_STARTED
+from aiotest._messages import (
+    PROXY_DELAY_NEGATIVE,
+    PROXY_NOT_STARTED,
+    PROXY_PORT_NOT_AN_INT,
+    PROXY_PORT_OUT_OF_RANGE,
+)
 
 
 class EchoServer:
@@ -468,6 +473,30 @@ class FaultTests(ProxyTestCase):
             self.assertTrue(writer.is_closing())
             self.assertEqual(await asyncio.wait_for(reader.read(), 1), b"")
         self.assertEqual(asyncio.all_tasks() - before, set())
+
+
+class TargetPortTests(unittest.TestCase):
+    """The target port is checked when the proxy is made, as a server's own port would be."""
+
+    def test_a_port_that_is_not_an_int_is_refused(self) -> None:
+        for port in ("x", "8080", 80.0, True, None):
+            with self.subTest(port=port), self.assertRaises(TypeError) as caught:
+                TCPProxy("127.0.0.1", port)  # type: ignore[arg-type]
+            self.assertEqual(
+                str(caught.exception),
+                PROXY_PORT_NOT_AN_INT.format(type_name=type(port).__name__, value=port),
+            )
+
+    def test_a_port_out_of_range_is_refused(self) -> None:
+        for port in (70000, 65536, 0, -1):
+            with self.subTest(port=port), self.assertRaises(ValueError) as caught:
+                TCPProxy("127.0.0.1", port)
+            self.assertEqual(str(caught.exception), PROXY_PORT_OUT_OF_RANGE.format(value=port))
+
+    def test_every_port_number_is_accepted(self) -> None:
+        for port in (1, 8080, 65535):
+            with self.subTest(port=port):
+                self.assertEqual(TCPProxy("127.0.0.1", port).target_port, port)
 
 
 class UvloopForwardingTests(ForwardingTests):

@@ -29,9 +29,9 @@ class Checked(aiotest.AsyncTestCase):
 
 
 class Mistakes(unittest.TestCase):
-    def test_switches_are_not_called(self) -> None:
-        with self.assertRaisesRegex(TypeError, r"write @aiotest.check_leaks above the test"):
-            aiotest.check_leaks()
+    def test_switches_take_nothing_true_or_false(self) -> None:
+        with self.assertRaisesRegex(TypeError, r"takes nothing, True or False"):
+            aiotest.check_leaks("no")
 
     def test_values_are_checked(self) -> None:
         with self.assertRaisesRegex(ValueError, "a number of seconds greater than 0"):
