@@ -17,11 +17,13 @@ import numbers
 import types
 import unittest
 import warnings
+import weakref
 from collections.abc import Callable, Generator, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, ParamSpec, Protocol, TypeVar, cast, overload
 
 from ._case import AsyncTestCase
+from ._compat import event_loop_never_set, mark_event_loop_never_set, thread_event_loop
 from ._loops import setup_test_loop, teardown_test_loop
 from ._messages import (
     LEGACY_LOOP_CLOSED,
@@ -157,45 +159,37 @@ class _SavedCurrentLoop:
     """The current-loop state of a thread, put back exactly after a test on a fresh loop.
 
     That includes "no loop was ever set", in which :func:`asyncio.get_event_loop` still
-    makes one: legacy suites call it in ``setUpClass``, after other decorated tests ran.
+    makes one up to Python 3.13: legacy suites call it in ``setUpClass``, after other
+    decorated tests ran.
     """
 
     def __init__(self) -> None:
-        policy = asyncio.get_event_loop_policy()
-        # asyncio's (and uvloop's) policy keeps its state here; asking get_event_loop()
-        # instead would make and leave behind a new loop when none is set.
-        local = getattr(policy, "_local", None)
-        self._local = local if local is not None and hasattr(local, "_loop") else None
-        if self._local is not None:
-            self.loop: asyncio.AbstractEventLoop | None = self._local._loop
-            self._ever_set = bool(getattr(self._local, "_set_called", True))
-            return
-        self._ever_set = True
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            try:
-                self.loop = policy.get_event_loop()
-            except RuntimeError:
-                self.loop = None
+        self.loop = thread_event_loop()
+        self._never_set = event_loop_never_set()
 
     def restore(self) -> None:
         asyncio.set_event_loop(self.loop)
-        if self._local is not None and not self._ever_set:
-            self._local._set_called = False
+        if self._never_set:
+            mark_event_loop_never_set()
 
 
-@contextlib.contextmanager
-def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    """Yield a new current loop for one test, then close it and restore the previous one.
+def _new_loop() -> asyncio.AbstractEventLoop:
+    """A new current loop that follows the run's environment, as aiotest's test cases do.
 
-    The loop follows the run's environment (``AIOTEST_LOOP``, ``PYTHONASYNCIODEBUG``) like
-    aiotest's test cases do.
+    That is ``AIOTEST_LOOP`` and ``PYTHONASYNCIODEBUG``.
     """
-    previous = _SavedCurrentLoop()
     defaults = environment_defaults()
     loop = setup_test_loop(defaults.get("loop_factory") or asyncio.new_event_loop)
     if "loop_debug" in defaults:
         loop.set_debug(defaults["loop_debug"])
+    return loop
+
+
+@contextlib.contextmanager
+def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """Yield a new current loop for one test, then close it and restore the previous one."""
+    previous = _SavedCurrentLoop()
+    loop = _new_loop()
     try:
         yield loop
     finally:
@@ -204,6 +198,93 @@ def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
             teardown_test_loop(loop, fast=True)
         finally:
             previous.restore()
+
+
+# --- a current loop for the classes that use the decorators -------------------------------
+
+#: Classes whose subclasses get a loop for setUpClass too (see _provide_class_loop).
+_WATCHED: weakref.WeakSet[type] = weakref.WeakSet()
+
+
+def _release_class_loop(loop: asyncio.AbstractEventLoop, previous: _SavedCurrentLoop) -> None:
+    """Close the loop made for a class and put back what was current before it."""
+    current = thread_event_loop()
+    try:
+        if not loop.is_closed() and not loop.is_running():
+            teardown_test_loop(loop, fast=True)
+    finally:
+        # The class may have made its own loop current in the meantime: that one stays.
+        if current is None or current is loop:
+            previous.restore()
+        else:
+            asyncio.set_event_loop(current)
+
+
+def _ensure_class_loop(cls: type[unittest.TestCase]) -> None:
+    """Make a current loop for the class, unless one is set and open; a class cleanup closes it.
+
+    ``cls.loop = asyncio.get_event_loop()`` in setUpClass then finds a loop on every Python:
+    up to 3.13 asyncio made one there, from 3.14 on it raises instead.
+    """
+    current = thread_event_loop()
+    if current is not None and not current.is_closed():
+        return
+    previous = _SavedCurrentLoop()
+    cls.addClassCleanup(_release_class_loop, _new_loop(), previous)
+
+
+def _is_class_loop_set_up(attribute: object) -> bool:
+    return bool(getattr(getattr(attribute, "__func__", None), "_aiotest_class_loop", False))
+
+
+def _wrap_set_up_class(cls: type[unittest.TestCase]) -> None:
+    """Make ``cls.setUpClass`` ensure a current loop first, unless it does already."""
+    own = cls.__dict__.get("setUpClass")
+    found = own if own is not None else inspect.getattr_static(cls, "setUpClass", None)
+    if _is_class_loop_set_up(found):
+        return
+
+    def setUpClass(klass: Any, /) -> None:
+        _ensure_class_loop(klass)
+        if own is None:
+            super(cls, klass).setUpClass()
+        else:
+            own.__get__(None, klass)()
+
+    functools.update_wrapper(
+        setUpClass, getattr(own, "__func__", own) or unittest.TestCase.setUpClass
+    )
+    setUpClass._aiotest_class_loop = True  # type: ignore[attr-defined]
+    cls.setUpClass = classmethod(setUpClass)  # type: ignore[assignment,method-assign]
+
+
+def _watch_subclasses(owner: type) -> None:
+    """Give subclasses (and TestCases mixing ``owner`` in) a loop for setUpClass as well."""
+    if owner in _WATCHED:
+        return
+    _WATCHED.add(owner)
+    previous = owner.__dict__.get("__init_subclass__")
+
+    def __init_subclass__(klass: Any, /, **kwargs: Any) -> None:
+        if previous is not None:
+            previous.__get__(None, klass)(**kwargs)
+        else:
+            super(owner, klass).__init_subclass__(**kwargs)  # type: ignore[arg-type]
+        _provide_class_loop(klass)
+
+    owner.__init_subclass__ = classmethod(__init_subclass__)  # type: ignore[assignment,method-assign]
+
+
+def _provide_class_loop(owner: type) -> None:
+    """Let a class holding decorated tests find a current loop in setUpClass and setUp.
+
+    Called when a decorated test is defined in ``owner``. Async cases have their own loop.
+    """
+    if issubclass(owner, unittest.IsolatedAsyncioTestCase):
+        return
+    _watch_subclasses(owner)
+    if issubclass(owner, unittest.TestCase):
+        _wrap_set_up_class(owner)
 
 
 def _factory_name(factory: object) -> str:
@@ -361,7 +442,7 @@ def _run_outside_case(
         # example @mock.patch on top): run on the case's loop, which is not running yet.
         _check_loop_in_case(plan, case)
         if isinstance(case, AsyncTestCase):
-            _run_on_loop(case._aiotest_loop(), plan, body, args, kwargs)
+            _run_on_loop(case.loop, plan, body, args, kwargs)
             return
         with _loop_from(current_loop) as loop:
             _run_on_loop(loop, plan, body, args, kwargs)
@@ -419,6 +500,7 @@ class _LegacyTest:
 
     def __set_name__(self, owner: type, name: str) -> None:
         self._names.add(name)
+        _provide_class_loop(owner)
 
     def __get__(self, instance: object, owner: type | None = None) -> Any:
         if instance is None:
