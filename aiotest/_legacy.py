@@ -26,6 +26,7 @@ from ._case import AsyncTestCase
 from ._compat import event_loop_never_set, mark_event_loop_never_set, thread_event_loop
 from ._loops import setup_test_loop, teardown_test_loop
 from ._messages import (
+    LEGACY_DECORATES_A_CLASS,
     LEGACY_LOOP_CLOSED,
     LEGACY_LOOP_IN_ASYNC_CASE,
     LEGACY_LOOP_IS_CONTEXT_MANAGER,
@@ -41,6 +42,8 @@ from ._messages import (
     LOOP_STOPPED_EARLY,
     NO_CURRENT_LOOP,
     UNITTEST_RUN_LOOP_DEPRECATED,
+    UNITTEST_RUN_LOOP_NOT_CALLABLE,
+    UNITTEST_RUN_LOOP_ON_A_CLASS,
 )
 from ._settings import environment_defaults
 
@@ -66,6 +69,13 @@ def unittest_run_loop(func: _F, *args: Any, **kwargs: Any) -> _F:
     function that drives it, as aiohttp's decorator did before 3.8. Emits a
     DeprecationWarning that points at the decorated method.
     """
+    # Refused before the warning: with deprecations as errors it would hide the mistake.
+    if isinstance(func, type):
+        raise TypeError(UNITTEST_RUN_LOOP_ON_A_CLASS.format(class_name=func.__qualname__))
+    if not callable(func):
+        raise TypeError(
+            UNITTEST_RUN_LOOP_NOT_CALLABLE.format(type_name=type(func).__name__, value=func)
+        )
     warnings.warn(UNITTEST_RUN_LOOP_DEPRECATED, DeprecationWarning, stacklevel=2)
     if not inspect.isgeneratorfunction(func):
         return func
@@ -547,6 +557,11 @@ def _check_loop_factory(loop: object) -> LoopContextFactory | None:
 
 
 def _decorate(decorator: str, func: object, plan: _Plan) -> Callable[..., None]:
+    if isinstance(func, type):
+        # Callable, but replacing a TestCase class with a test function hides its tests.
+        raise TypeError(
+            LEGACY_DECORATES_A_CLASS.format(decorator=decorator, class_name=func.__qualname__)
+        )
     if not callable(func):
         options = "timeout=..., sleep=..., loop=..." if plan.forever else "loop=..."
         raise TypeError(

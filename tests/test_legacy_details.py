@@ -25,6 +25,7 @@ from aiohttp import web
 import aiotest
 from aiotest._compat import thread_event_loop
 from aiotest._messages import (
+    LEGACY_DECORATES_A_CLASS,
     LEGACY_LOOP_IN_ASYNC_CASE,
     LOOP_ERROR_REPORTED,
     NO_CURRENT_LOOP,
@@ -84,6 +85,36 @@ class DecorationErrorsTest(unittest.TestCase):
                     decorator(5)  # type: ignore[call-overload]
                 with self.assertRaisesRegex(TypeError, "decorates a test function, not str"):
                     decorator()("test_name")  # type: ignore[arg-type]
+
+    def test_a_test_case_class_is_refused(self) -> None:
+        # Before, the class became a test function and unittest ran none of its tests.
+        decorators: dict[str, Callable[[Any], Any]] = {
+            "run_until_complete": aiotest.run_until_complete,
+            "run_until_complete(loop=...)": aiotest.run_until_complete(loop=aiotest.current_loop),
+            "run_forever": aiotest.run_forever,
+            "run_forever(timeout=...)": aiotest.run_forever(timeout=0),
+        }
+        for label, decorator in decorators.items():
+            name = label.split("(")[0]
+            with (
+                self.subTest(decorator=label),
+                self.assertRaises(TypeError) as caught,
+            ):
+
+                @decorator
+                class SomeTests(unittest.TestCase):
+                    def test_it(self) -> None:
+                        pass  # pragma: no cover - never defined
+
+            self.assertEqual(
+                str(caught.exception),
+                LEGACY_DECORATES_A_CLASS.format(
+                    decorator=name,
+                    class_name="DecorationErrorsTest.test_a_test_case_class_is_refused"
+                    ".<locals>.SomeTests",
+                ),
+            )
+            self.assertIn(f"put @aiotest.{name} on each test method", str(caught.exception))
 
     def test_positional_option_is_pointed_at_the_keywords(self) -> None:
         with self.assertRaisesRegex(TypeError, r"keywords: @aiotest.run_forever\(timeout="):
