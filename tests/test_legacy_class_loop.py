@@ -21,6 +21,8 @@ from typing import Any
 import aiotest
 from aiotest._compat import thread_event_loop
 
+from .test_legacy_details import GET_EVENT_LOOP_OUTCOME, _in_fresh_interpreter
+
 
 @contextmanager
 def _no_current_loop() -> Iterator[None]:
@@ -179,6 +181,25 @@ class SetUpClassTest(unittest.TestCase):
             unittest.TestLoader().loadTestsFromTestCase(Case).run(result)
             self.assertIsNone(thread_event_loop())
         self.assertEqual(_problems(result), [])
+
+    def test_never_set_stays_never_set_after_the_class(self) -> None:
+        # Up to 3.13 a later get_event_loop() must still make a loop, as in a fresh run.
+        untouched = _in_fresh_interpreter(GET_EVENT_LOOP_OUTCOME)
+        after_a_class = _in_fresh_interpreter(
+            "import asyncio, unittest, aiotest\n"
+            "class Case(unittest.TestCase):\n"
+            "    @classmethod\n"
+            "    def setUpClass(cls):\n"
+            "        cls.loop = asyncio.get_event_loop()\n"
+            "    @aiotest.run_until_complete(loop=aiotest.current_loop)\n"
+            "    async def test_it(self):\n"
+            "        pass\n"
+            "result = unittest.TestResult()\n"
+            "unittest.TestLoader().loadTestsFromTestCase(Case).run(result)\n"
+            "assert result.wasSuccessful() and result.testsRun == 1, result\n"
+            "assert Case.loop.is_closed()\n" + GET_EVENT_LOOP_OUTCOME
+        )
+        self.assertEqual(after_a_class, untouched)
 
     def test_a_failing_set_up_class_still_closes_the_loop(self) -> None:
         made: list[asyncio.AbstractEventLoop] = []
