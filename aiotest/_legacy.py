@@ -67,7 +67,8 @@ def unittest_run_loop(func: _F, *args: Any, **kwargs: Any) -> _F:
 
     A generator function (a test written before ``async def``) comes back as a coroutine
     function that drives it, as aiohttp's decorator did before 3.8. Emits a
-    DeprecationWarning that points at the decorated method.
+    DeprecationWarning, starting with aiohttp's text, that points at the decorated method.
+    A class or anything not callable is refused with a TypeError.
     """
     # Refused before the warning: with deprecations as errors it would hide the mistake.
     if isinstance(func, type):
@@ -597,6 +598,10 @@ def run_until_complete(
     loop from ``loop=factory`` (``factory()`` returns a context manager yielding it, as
     :func:`current_loop` does); or, in an IsolatedAsyncioTestCase such as
     :class:`AioHTTPTestCase`, on the test case's own loop.
+
+    It decorates test methods; a class is refused with a TypeError. A plain TestCase
+    holding decorated tests has a current loop from just before its ``setUpClass`` until
+    its class cleanups, so ``asyncio.get_event_loop()`` works there on every Python.
     """
     plan = _Plan(loop_factory=_check_loop_factory(loop), forever=False)
     if func is not None:
