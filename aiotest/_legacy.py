@@ -17,13 +17,16 @@ import numbers
 import types
 import unittest
 import warnings
+import weakref
 from collections.abc import Callable, Generator, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, ParamSpec, Protocol, TypeVar, cast, overload
 
 from ._case import AsyncTestCase
+from ._compat import event_loop_never_set, mark_event_loop_never_set, thread_event_loop
 from ._loops import setup_test_loop, teardown_test_loop
 from ._messages import (
+    LEGACY_DECORATES_A_CLASS,
     LEGACY_LOOP_CLOSED,
     LEGACY_LOOP_IN_ASYNC_CASE,
     LEGACY_LOOP_IS_CONTEXT_MANAGER,
@@ -39,6 +42,8 @@ from ._messages import (
     LOOP_STOPPED_EARLY,
     NO_CURRENT_LOOP,
     UNITTEST_RUN_LOOP_DEPRECATED,
+    UNITTEST_RUN_LOOP_NOT_CALLABLE,
+    UNITTEST_RUN_LOOP_ON_A_CLASS,
 )
 from ._settings import environment_defaults
 
@@ -62,8 +67,16 @@ def unittest_run_loop(func: _F, *args: Any, **kwargs: Any) -> _F:
 
     A generator function (a test written before ``async def``) comes back as a coroutine
     function that drives it, as aiohttp's decorator did before 3.8. Emits a
-    DeprecationWarning that points at the decorated method.
+    DeprecationWarning, starting with aiohttp's text, that points at the decorated method.
+    A class or anything not callable is refused with a TypeError.
     """
+    # Refused before the warning: with deprecations as errors it would hide the mistake.
+    if isinstance(func, type):
+        raise TypeError(UNITTEST_RUN_LOOP_ON_A_CLASS.format(class_name=func.__qualname__))
+    if not callable(func):
+        raise TypeError(
+            UNITTEST_RUN_LOOP_NOT_CALLABLE.format(type_name=type(func).__name__, value=func)
+        )
     warnings.warn(UNITTEST_RUN_LOOP_DEPRECATED, DeprecationWarning, stacklevel=2)
     if not inspect.isgeneratorfunction(func):
         return func
@@ -157,45 +170,37 @@ class _SavedCurrentLoop:
     """The current-loop state of a thread, put back exactly after a test on a fresh loop.
 
     That includes "no loop was ever set", in which :func:`asyncio.get_event_loop` still
-    makes one: legacy suites call it in ``setUpClass``, after other decorated tests ran.
+    makes one up to Python 3.13: legacy suites call it in ``setUpClass``, after other
+    decorated tests ran.
     """
 
     def __init__(self) -> None:
-        policy = asyncio.get_event_loop_policy()
-        # asyncio's (and uvloop's) policy keeps its state here; asking get_event_loop()
-        # instead would make and leave behind a new loop when none is set.
-        local = getattr(policy, "_local", None)
-        self._local = local if local is not None and hasattr(local, "_loop") else None
-        if self._local is not None:
-            self.loop: asyncio.AbstractEventLoop | None = self._local._loop
-            self._ever_set = bool(getattr(self._local, "_set_called", True))
-            return
-        self._ever_set = True
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            try:
-                self.loop = policy.get_event_loop()
-            except RuntimeError:
-                self.loop = None
+        self.loop = thread_event_loop()
+        self._never_set = event_loop_never_set()
 
     def restore(self) -> None:
         asyncio.set_event_loop(self.loop)
-        if self._local is not None and not self._ever_set:
-            self._local._set_called = False
+        if self._never_set:
+            mark_event_loop_never_set()
 
 
-@contextlib.contextmanager
-def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
-    """Yield a new current loop for one test, then close it and restore the previous one.
+def _new_loop() -> asyncio.AbstractEventLoop:
+    """A new current loop that follows the run's environment, as aiotest's test cases do.
 
-    The loop follows the run's environment (``AIOTEST_LOOP``, ``PYTHONASYNCIODEBUG``) like
-    aiotest's test cases do.
+    That is ``AIOTEST_LOOP`` and ``PYTHONASYNCIODEBUG``.
     """
-    previous = _SavedCurrentLoop()
     defaults = environment_defaults()
     loop = setup_test_loop(defaults.get("loop_factory") or asyncio.new_event_loop)
     if "loop_debug" in defaults:
         loop.set_debug(defaults["loop_debug"])
+    return loop
+
+
+@contextlib.contextmanager
+def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """Yield a new current loop for one test, then close it and restore the previous one."""
+    previous = _SavedCurrentLoop()
+    loop = _new_loop()
     try:
         yield loop
     finally:
@@ -204,6 +209,93 @@ def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
             teardown_test_loop(loop, fast=True)
         finally:
             previous.restore()
+
+
+# --- a current loop for the classes that use the decorators -------------------------------
+
+#: Classes whose subclasses get a loop for setUpClass too (see _provide_class_loop).
+_WATCHED: weakref.WeakSet[type] = weakref.WeakSet()
+
+
+def _release_class_loop(loop: asyncio.AbstractEventLoop, previous: _SavedCurrentLoop) -> None:
+    """Close the loop made for a class and put back what was current before it."""
+    current = thread_event_loop()
+    try:
+        if not loop.is_closed() and not loop.is_running():
+            teardown_test_loop(loop, fast=True)
+    finally:
+        # The class may have made its own loop current in the meantime: that one stays.
+        if current is None or current is loop:
+            previous.restore()
+        else:
+            asyncio.set_event_loop(current)
+
+
+def _ensure_class_loop(cls: type[unittest.TestCase]) -> None:
+    """Make a current loop for the class, unless one is set and open; a class cleanup closes it.
+
+    ``cls.loop = asyncio.get_event_loop()`` in setUpClass then finds a loop on every Python:
+    up to 3.13 asyncio made one there, from 3.14 on it raises instead.
+    """
+    current = thread_event_loop()
+    if current is not None and not current.is_closed():
+        return
+    previous = _SavedCurrentLoop()
+    cls.addClassCleanup(_release_class_loop, _new_loop(), previous)
+
+
+def _is_class_loop_set_up(attribute: object) -> bool:
+    return bool(getattr(getattr(attribute, "__func__", None), "_aiotest_class_loop", False))
+
+
+def _wrap_set_up_class(cls: type[unittest.TestCase]) -> None:
+    """Make ``cls.setUpClass`` ensure a current loop first, unless it does already."""
+    own = cls.__dict__.get("setUpClass")
+    found = own if own is not None else inspect.getattr_static(cls, "setUpClass", None)
+    if _is_class_loop_set_up(found):
+        return
+
+    def setUpClass(klass: Any, /) -> None:
+        _ensure_class_loop(klass)
+        if own is None:
+            super(cls, klass).setUpClass()
+        else:
+            own.__get__(None, klass)()
+
+    functools.update_wrapper(
+        setUpClass, getattr(own, "__func__", own) or unittest.TestCase.setUpClass
+    )
+    setUpClass._aiotest_class_loop = True  # type: ignore[attr-defined]
+    cls.setUpClass = classmethod(setUpClass)  # type: ignore[assignment,method-assign]
+
+
+def _watch_subclasses(owner: type) -> None:
+    """Give subclasses (and TestCases mixing ``owner`` in) a loop for setUpClass as well."""
+    if owner in _WATCHED:
+        return
+    _WATCHED.add(owner)
+    previous = owner.__dict__.get("__init_subclass__")
+
+    def __init_subclass__(klass: Any, /, **kwargs: Any) -> None:
+        if previous is not None:
+            previous.__get__(None, klass)(**kwargs)
+        else:
+            super(owner, klass).__init_subclass__(**kwargs)  # type: ignore[arg-type]
+        _provide_class_loop(klass)
+
+    owner.__init_subclass__ = classmethod(__init_subclass__)  # type: ignore[assignment,method-assign]
+
+
+def _provide_class_loop(owner: type) -> None:
+    """Let a class holding decorated tests find a current loop in setUpClass and setUp.
+
+    Called when a decorated test is defined in ``owner``. Async cases have their own loop.
+    """
+    if issubclass(owner, unittest.IsolatedAsyncioTestCase):
+        return
+    _watch_subclasses(owner)
+    if issubclass(owner, unittest.TestCase):
+        _wrap_set_up_class(owner)
 
 
 def _factory_name(factory: object) -> str:
@@ -419,6 +511,7 @@ class _LegacyTest:
 
     def __set_name__(self, owner: type, name: str) -> None:
         self._names.add(name)
+        _provide_class_loop(owner)
 
     def __get__(self, instance: object, owner: type | None = None) -> Any:
         if instance is None:
@@ -465,6 +558,11 @@ def _check_loop_factory(loop: object) -> LoopContextFactory | None:
 
 
 def _decorate(decorator: str, func: object, plan: _Plan) -> Callable[..., None]:
+    if isinstance(func, type):
+        # Callable, but replacing a TestCase class with a test function hides its tests.
+        raise TypeError(
+            LEGACY_DECORATES_A_CLASS.format(decorator=decorator, class_name=func.__qualname__)
+        )
     if not callable(func):
         options = "timeout=..., sleep=..., loop=..." if plan.forever else "loop=..."
         raise TypeError(
@@ -500,6 +598,10 @@ def run_until_complete(
     loop from ``loop=factory`` (``factory()`` returns a context manager yielding it, as
     :func:`current_loop` does); or, in an IsolatedAsyncioTestCase such as
     :class:`AioHTTPTestCase`, on the test case's own loop.
+
+    It decorates test methods; a class is refused with a TypeError. A plain TestCase
+    holding decorated tests has a current loop from just before its ``setUpClass`` until
+    its class cleanups, so ``asyncio.get_event_loop()`` works there on every Python.
     """
     plan = _Plan(loop_factory=_check_loop_factory(loop), forever=False)
     if func is not None:

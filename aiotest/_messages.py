@@ -18,15 +18,28 @@ NO_APPLICATION = (
     "{class_name} defines no application: override 'async def get_application(self)' "
     "(or the older 'def get_app(self)') to return the aiohttp.web.Application to test"
 )
+# legacy: begins with aiohttp's own warning, which suites written for aiohttp assert.
 UNITTEST_RUN_LOOP_DEPRECATED = (
-    "@unittest_run_loop is no longer needed: test methods of AioHTTPTestCase can be "
-    "'async def' directly; remove the decorator"
+    "Decorator `@unittest_run_loop` is no longer needed in aiohttp 3.8+: test methods of "
+    "AioHTTPTestCase can be 'async def' directly; remove the decorator"
 )
 
 # Legacy decorators: run_until_complete, run_forever, current_loop (aiotest/_legacy.py).
 LEGACY_NOT_CALLABLE = (
     "@aiotest.{decorator} decorates a test function, not {type_name} ({value!r}); "
     "options are keywords: @aiotest.{decorator}({options})"
+)
+LEGACY_DECORATES_A_CLASS = (
+    "@aiotest.{decorator} decorates test methods, not the class {class_name}: unittest would "
+    "find no tests in it; put @aiotest.{decorator} on each test method instead"
+)
+UNITTEST_RUN_LOOP_ON_A_CLASS = (
+    "@unittest_run_loop decorates test methods, not the class {class_name}; in an "
+    "AioHTTPTestCase, 'async def' test methods need no decorator at all"
+)
+UNITTEST_RUN_LOOP_NOT_CALLABLE = (
+    "@unittest_run_loop decorates a test method, not {type_name} ({value!r}); in an "
+    "AioHTTPTestCase, 'async def' test methods need no decorator at all"
 )
 LEGACY_SECONDS_NOT_A_NUMBER = "{name}= takes a number of seconds, not {type_name} ({value!r})"
 LEGACY_SECONDS_OUT_OF_RANGE = "{name}= must be a finite number of seconds, 0 or more, not {value!r}"

@@ -77,5 +77,30 @@ class MyTestCase(unittest.TestCase):
         self.assertEqual(asyncio.get_event_loop(), MyTestCase.loop)
 
 
+class SetUpTestCase(unittest.TestCase):
+    def setUp(self) -> None:
+        self.loop = asyncio.get_event_loop()
+
+    @aiotest.run_until_complete(loop=aiotest.current_loop)
+    def test_set_up_loop(self) -> Generator[Any, None, None]:
+        yield from asyncio.sleep(0.01)
+        self.assertIs(asyncio.get_event_loop(), self.loop)
+
+
+class LoopTestBase(unittest.TestCase):
+    loop: asyncio.AbstractEventLoop
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.loop = asyncio.get_event_loop()
+
+
+class SubTestCase(LoopTestBase):
+    @aiotest.run_until_complete(loop=aiotest.current_loop)
+    def test_subclass(self) -> Generator[Any, None, None]:
+        yield from asyncio.sleep(0.01)
+        self.assertIs(asyncio.get_event_loop(), SubTestCase.loop)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,4 +1,8 @@
-"""A suite in aio.testing's style passes in a fresh interpreter, on every Python in tox."""
+"""A suite in aio.testing's style passes in a fresh interpreter, on every Python in tox.
+
+That includes Python 3.14+, where asyncio.get_event_loop() in setUpClass raises unless
+something set a loop.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +20,16 @@ EXPECTED_TESTS = (
     "test_example_with_sleep (tests.aio_testing_style_suite.FutureTestCase",
     "test_example (tests.aio_testing_style_suite.MyTestCase",
     "test_example_forever (tests.aio_testing_style_suite.MyTestCase",
+    "test_set_up_loop (tests.aio_testing_style_suite.SetUpTestCase",
+    "test_subclass (tests.aio_testing_style_suite.SubTestCase",
 )
 
 
 class AioTestingStyleSuiteTest(unittest.TestCase):
     def test_suite_passes(self) -> None:
         completed = subprocess.run(
-            [sys.executable, "-m", "unittest", "-v", SUITE],
+            # aiotest itself raises no DeprecationWarning, on any Python.
+            [sys.executable, "-W", "error::DeprecationWarning", "-m", "unittest", "-v", SUITE],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -11,6 +11,8 @@ import contextlib
 import gc
 import inspect
 import os
+import subprocess
+import sys
 import types
 import unittest
 import warnings
@@ -21,7 +23,9 @@ from unittest import mock
 from aiohttp import web
 
 import aiotest
+from aiotest._compat import thread_event_loop
 from aiotest._messages import (
+    LEGACY_DECORATES_A_CLASS,
     LEGACY_LOOP_IN_ASYNC_CASE,
     LOOP_ERROR_REPORTED,
     NO_CURRENT_LOOP,
@@ -35,15 +39,30 @@ def _run(case: unittest.TestCase) -> unittest.TestResult:
     return result
 
 
+#: Prints what asyncio.get_event_loop() does in a subprocess: make a loop, or raise.
+GET_EVENT_LOOP_OUTCOME = """
+import asyncio, warnings
+warnings.simplefilter("ignore", DeprecationWarning)
+try:
+    loop = asyncio.get_event_loop()
+except RuntimeError:
+    print("RuntimeError")
+else:
+    print("made a closed loop" if loop.is_closed() else "made an open loop")
+    loop.close()
+"""
+
+
+def _in_fresh_interpreter(code: str) -> str:
+    """Run ``code`` in a new Python process; return what it printed."""
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    return completed.stdout.strip()
+
+
 def _problems(result: unittest.TestResult) -> list[str]:
     return [text for _, text in result.errors + result.failures]
-
-
-def _current_loop_or_none() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_event_loop_policy().get_event_loop()
-    except RuntimeError:
-        return None
 
 
 @contextlib.contextmanager
@@ -66,6 +85,36 @@ class DecorationErrorsTest(unittest.TestCase):
                     decorator(5)  # type: ignore[call-overload]
                 with self.assertRaisesRegex(TypeError, "decorates a test function, not str"):
                     decorator()("test_name")  # type: ignore[arg-type]
+
+    def test_a_test_case_class_is_refused(self) -> None:
+        # Before, the class became a test function and unittest ran none of its tests.
+        decorators: dict[str, Callable[[Any], Any]] = {
+            "run_until_complete": aiotest.run_until_complete,
+            "run_until_complete(loop=...)": aiotest.run_until_complete(loop=aiotest.current_loop),
+            "run_forever": aiotest.run_forever,
+            "run_forever(timeout=...)": aiotest.run_forever(timeout=0),
+        }
+        for label, decorator in decorators.items():
+            name = label.split("(")[0]
+            with (
+                self.subTest(decorator=label),
+                self.assertRaises(TypeError) as caught,
+            ):
+
+                @decorator
+                class SomeTests(unittest.TestCase):
+                    def test_it(self) -> None:
+                        pass  # pragma: no cover - never defined
+
+            self.assertEqual(
+                str(caught.exception),
+                LEGACY_DECORATES_A_CLASS.format(
+                    decorator=name,
+                    class_name="DecorationErrorsTest.test_a_test_case_class_is_refused"
+                    ".<locals>.SomeTests",
+                ),
+            )
+            self.assertIn(f"put @aiotest.{name} on each test method", str(caught.exception))
 
     def test_positional_option_is_pointed_at_the_keywords(self) -> None:
         with self.assertRaisesRegex(TypeError, r"keywords: @aiotest.run_forever\(timeout="):
@@ -509,7 +558,7 @@ class LoopsTest(unittest.TestCase):
             events.clear()
             with self.subTest(previous=previous), _current(previous):
                 test_body()
-                self.assertIs(_current_loop_or_none(), previous)
+                self.assertIs(thread_event_loop(), previous)
             if previous is not None:
                 previous.close()
             self.assertTrue(made[-1].is_closed())
@@ -520,24 +569,18 @@ class LoopsTest(unittest.TestCase):
 
     def test_never_set_stays_never_set(self) -> None:
         # Legacy suites call asyncio.get_event_loop() in setUpClass, after decorated tests
-        # ran: it must still make a loop, as it would have without them.
-        original_policy = asyncio.get_event_loop_policy()
-        asyncio.set_event_loop_policy(asyncio.DefaultEventLoopPolicy())
-        self.addCleanup(asyncio.set_event_loop_policy, original_policy)
-        ran_on: list[asyncio.AbstractEventLoop] = []
-
-        @aiotest.run_until_complete
-        async def test_body() -> None:
-            ran_on.append(asyncio.get_running_loop())
-
-        test_body()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            made_later = asyncio.get_event_loop()
-        self.addCleanup(made_later.close)
-        self.assertIsNot(made_later, ran_on[0])
-        self.assertFalse(made_later.is_closed())
-        asyncio.set_event_loop(None)
+        # ran: it must do what it does in a fresh interpreter (make a loop up to 3.13,
+        # raise from 3.14 on), not find a closed loop or raise where it used to make one.
+        untouched = _in_fresh_interpreter(GET_EVENT_LOOP_OUTCOME)
+        after_a_test = _in_fresh_interpreter(
+            "import aiotest\n"
+            "@aiotest.run_until_complete\n"
+            "async def test_body():\n"
+            "    pass\n"
+            "test_body()\n" + GET_EVENT_LOOP_OUTCOME
+        )
+        self.assertEqual(after_a_test, untouched)
+        self.assertIn(untouched, ("made an open loop", "RuntimeError"))
 
     def test_fresh_loop_follows_the_environment(self) -> None:
         debug: list[bool] = []
@@ -605,6 +648,7 @@ class LoopsTest(unittest.TestCase):
             self.assertFalse(Case.loop.is_closed())
         finally:
             Case.tearDownClass()
+            Case.doClassCleanups()
         self.assertEqual([_problems(result) for result in results], [[], []])
 
     def test_shared_loop_runs_normally_after_a_test_that_stopped_it_last(self) -> None:

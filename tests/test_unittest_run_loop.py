@@ -11,7 +11,11 @@ from typing import Any
 from aiohttp import web
 
 import aiotest
-from aiotest._messages import UNITTEST_RUN_LOOP_DEPRECATED
+from aiotest._messages import (
+    UNITTEST_RUN_LOOP_DEPRECATED,
+    UNITTEST_RUN_LOOP_NOT_CALLABLE,
+    UNITTEST_RUN_LOOP_ON_A_CLASS,
+)
 
 from ._support import make_app
 
@@ -80,6 +84,59 @@ class TestUnittestRunLoop(unittest.TestCase):
         )
         self.assertIn("KeyError: 'missing'", result.errors[0][1])
         self.assertEqual(sorted(calls), ["Hello, world", "failing"])
+
+    def test_warning_starts_with_aiohttps_own(self) -> None:
+        # Suites written for aiohttp assert its text; aiotest's help follows it.
+        from aiohttp import test_utils
+
+        async def test_it(self: Any) -> None:
+            pass  # pragma: no cover
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            test_utils.unittest_run_loop(test_it)
+            aiotest.unittest_run_loop(test_it)
+        aiohttp_text, aiotest_text = (str(w.message) for w in caught)
+        self.assertTrue(aiotest_text.startswith(aiohttp_text), (aiohttp_text, aiotest_text))
+        self.assertGreater(len(aiotest_text), len(aiohttp_text))
+        self.assertIn("'async def'", aiotest_text[len(aiohttp_text) :])
+
+    def test_a_class_is_refused_before_any_warning(self) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)
+            with self.assertRaises(TypeError) as caught:
+
+                @aiotest.unittest_run_loop
+                class Case(aiotest.AioHTTPTestCase):
+                    async def test_it(self) -> None:
+                        pass  # pragma: no cover - never defined
+
+        message = str(caught.exception)
+        self.assertEqual(
+            message,
+            UNITTEST_RUN_LOOP_ON_A_CLASS.format(
+                class_name=f"{type(self).__name__}.test_a_class_is_refused_before_any_warning"
+                ".<locals>.Case"
+            ),
+        )
+        self.assertIn("decorates test methods, not the class", message)
+
+    def test_a_non_callable_is_refused(self) -> None:
+        for value in (5, "test_name", None):
+            with (
+                self.subTest(value=value),
+                warnings.catch_warnings(),
+            ):
+                warnings.simplefilter("error", DeprecationWarning)
+                with self.assertRaises(TypeError) as caught:
+                    aiotest.unittest_run_loop(value)
+                self.assertEqual(
+                    str(caught.exception),
+                    UNITTEST_RUN_LOOP_NOT_CALLABLE.format(
+                        type_name=type(value).__name__, value=value
+                    ),
+                )
+                self.assertIn(f"not {type(value).__name__} ({value!r})", str(caught.exception))
 
     def test_error_when_deprecations_are_errors(self) -> None:
         with warnings.catch_warnings():
