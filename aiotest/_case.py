@@ -429,7 +429,8 @@ class AioHTTPTestCase(AsyncTestCase):
     # --- the engine wiring -------------------------------------------------------------
 
     def _aiotest_make_session(self) -> TestSession:
-        check_server_scope(type(self))
+        if check_server_scope(type(self)) != "class":
+            return super()._aiotest_make_session()
         scope = self._aiotest_scope = class_scope_of(self, self._aiotest_class_settings())
         if scope is None:
             return super()._aiotest_make_session()
