@@ -6,11 +6,17 @@ A failure here names the API that changed in Python, asyncio, aiohttp or pytest.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import gc
 import subprocess
 import sys
 import threading
 import unittest
 import warnings
+from typing import Any
+
+import aiohttp
+from aiohttp import web
 
 from aiotest import _compat
 
@@ -118,3 +124,156 @@ class ThreadEventLoopTest(unittest.TestCase):
         _compat.mark_event_loop_never_set()
         self.assertIs(_compat.thread_event_loop(), loop)
         self.assertFalse(_compat.event_loop_never_set())
+
+
+# The engine's touch points: unittest's hooks and frame marker, asyncio and aiohttp details.
+
+
+class UnittestHooksTest(unittest.TestCase):
+    def test_testcase_run_calls_its_parts_through_the_four_hooks(self) -> None:
+        calls: list[str] = []
+
+        class Recording(unittest.TestCase):
+            def test_it(self) -> None:
+                self.addCleanup(lambda: None)
+
+        for name in _compat.TESTCASE_HOOKS:
+            original = getattr(unittest.TestCase, name)
+
+            def hook(
+                self: unittest.TestCase, *args: Any, _name: str = name, _o: Any = original
+            ) -> Any:
+                calls.append(_name)
+                return _o(self, *args)
+
+            setattr(Recording, name, hook)
+        result = unittest.TestResult()
+        Recording("test_it").run(result)
+        self.assertTrue(result.wasSuccessful(), result.errors)
+        self.assertEqual(calls, ["_callSetUp", "_callTestMethod", "_callTearDown", "_callCleanup"])
+
+    def test_frames_of_a_marked_module_are_left_out_of_reports(self) -> None:
+        marked: dict[str, Any] = {_compat.UNITTEST_FRAME_MARKER: True}
+        exec("def call(f):\n    return f()\n", marked)
+
+        class Failing(unittest.TestCase):
+            def test_it(self) -> None:
+                marked["call"](lambda: self.fail("the failing line"))
+
+        result = unittest.TestResult()
+        Failing("test_it").run(result)
+        [(_, report)] = result.failures
+        self.assertIn("the failing line", report)
+        self.assertNotIn("in call", report)
+
+
+CONTEXT_VAR: contextvars.ContextVar[str] = contextvars.ContextVar("CONTEXT_VAR", default="unset")
+
+
+class AsyncioTouchPointsTest(unittest.TestCase):
+    def test_a_task_in_a_context_writes_its_variables(self) -> None:
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+        context = contextvars.copy_context()
+
+        async def set_it() -> None:
+            CONTEXT_VAR.set("set by the task")
+
+        loop.run_until_complete(_compat.create_task_in_context(loop, set_it(), context))
+        self.assertEqual(context[CONTEXT_VAR], "set by the task")
+        self.assertEqual(CONTEXT_VAR.get(), "unset")
+
+    def test_uncancel_undoes_one_cancel_request(self) -> None:
+        async def main() -> int:
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()
+            try:
+                await asyncio.sleep(0)
+            except asyncio.CancelledError:
+                # Handled here, as aiotest handles the cancellations it makes itself.
+                _compat.uncancel(task)
+            return task.cancelling() if sys.version_info >= (3, 11) else 0
+
+        self.assertEqual(asyncio.run(main()), 0)
+
+    def test_loop_needs_shutdown_reads_asyncios_own_state(self) -> None:
+        loop = asyncio.new_event_loop()
+        self.addCleanup(loop.close)
+        self.assertEqual(_compat.loop_needs_shutdown(loop), (False, False))
+
+        async def use_both() -> None:
+            async def agen() -> Any:
+                yield 1
+
+            generator = agen()
+            await generator.__anext__()
+            self.generator = generator
+            await loop.run_in_executor(None, lambda: None)
+
+        loop.run_until_complete(use_both())
+        self.assertEqual(_compat.loop_needs_shutdown(loop), (True, True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+
+    def test_frame_of_thread_shows_where_another_thread_is(self) -> None:
+        inside = threading.Event()
+        release = threading.Event()
+
+        def waits_here() -> None:
+            inside.set()
+            release.wait(10)
+
+        thread = threading.Thread(target=waits_here)
+        thread.start()
+        try:
+            inside.wait(10)
+            frame = _compat.frame_of_thread(thread)
+            names = []
+            while frame is not None:
+                names.append(frame.f_code.co_name)
+                frame = frame.f_back
+            self.assertIn("waits_here", names)
+        finally:
+            release.set()
+            thread.join()
+        self.assertIsNone(_compat.frame_of_thread(threading.Thread(target=print)))
+
+    def test_the_unawaited_coroutine_hook_hears_of_dropped_coroutines(self) -> None:
+        heard: list[str] = []
+        undo = _compat.replace_unawaited_coroutine_hook(
+            lambda coro: heard.append(coro.__qualname__)
+        )
+        try:
+
+            async def never_awaited() -> None:
+                pass
+
+            never_awaited()
+            gc.collect()
+        finally:
+            undo()
+        self.assertEqual(heard, [never_awaited.__qualname__])
+
+
+class AiohttpTouchPointsTest(unittest.IsolatedAsyncioTestCase):
+    async def test_pooled_connections_and_their_protocol_class(self) -> None:
+        app = web.Application()
+
+        async def hello(request: web.Request) -> web.Response:
+            return web.Response(text="hi")
+
+        app.router.add_get("/", hello)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        self.addAsyncCleanup(runner.cleanup)
+        port = runner.addresses[0][1]
+        async with aiohttp.ClientSession() as session:
+            self.assertEqual(_compat.pooled_client_connections(session), [])
+            async with session.get(f"http://127.0.0.1:{port}/") as response:
+                await response.read()
+            pooled = _compat.pooled_client_connections(session)
+            self.assertEqual(len(pooled), 1)
+            self.assertIsInstance(pooled[0], _compat.client_connection_protocol())

@@ -6,6 +6,7 @@ this suite instead of hanging it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -327,10 +328,8 @@ class GuardedCaseStillWorksTest(unittest.TestCase):
 
                 async def stubborn() -> None:
                     while True:
-                        try:
+                        with contextlib.suppress(asyncio.CancelledError):
                             await asyncio.sleep(10)
-                        except asyncio.CancelledError:
-                            pass
 
                 self.task = asyncio.ensure_future(stubborn())
                 await asyncio.sleep(0)
