@@ -9,11 +9,29 @@ Sections, one per area: unittest, asyncio, aiohttp, pytest.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import asyncio
+
+__all__: list[str] = ["selector_loop_base"]
 
 # --- unittest -------------------------------------------------------------------------------
 
 # --- asyncio --------------------------------------------------------------------------------
+
+# clock: virtual time rests on how CPython's selector loop schedules its timers.
+
+
+def selector_loop_base() -> type[asyncio.SelectorEventLoop]:
+    """Return the loop class that virtual time derives its loops from.
+
+    Virtual time relies on two behaviours of this class that asyncio does not document:
+    every timer is measured with ``self.time()``, and the loop blocks only in
+    ``selector.select(timeout)``, passing the delay to its next timer (None when no timer
+    is pending, 0 when callbacks are ready). tests/test_compat.py checks both.
+    """
+    return asyncio.SelectorEventLoop
+
+
+# clock: end
 
 # --- aiohttp --------------------------------------------------------------------------------
 

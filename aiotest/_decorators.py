@@ -31,6 +31,7 @@ __all__ = [
     "slow_callback_duration",
     "strict",
     "timeout",
+    "virtual_time",
 ]
 
 _T = TypeVar("_T")
@@ -139,3 +140,8 @@ def raise_server_exceptions(target: _T = _NOT_GIVEN, /, *args: object, **kwargs:
 def strict(target: _T = _NOT_GIVEN, /, *args: object, **kwargs: Any) -> _T:
     """catch_loop_exceptions, check_leaks and raise_server_exceptions together."""
     return cast(_T, _switch_on("strict", target, args, kwargs))
+
+
+def virtual_time(target: _T = _NOT_GIVEN, /, *args: object, **kwargs: Any) -> _T:
+    """Run the test's loop on virtual time: sleeps and timeouts pass at once when idle."""
+    return cast(_T, _switch_on("virtual_time", target, args, kwargs))

@@ -8,13 +8,13 @@ import inspect
 import logging
 import socket
 import struct
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import Any, Literal
 
 from yarl import URL
 
+from ._clock import loop_monotonic
 from ._messages import (
     PROXY_DELAY_NEGATIVE,
     PROXY_NOT_STARTED,
@@ -418,11 +418,12 @@ class TCPProxy:
     async def _wait_delay(self, direction: _Direction) -> None:
         loop = asyncio.get_running_loop()
         # Measured on the monotonic clock, not loop.time(): some loops (uvloop) keep
-        # time in whole milliseconds and fire timers up to one early.
-        arrived = time.monotonic()
+        # time in whole milliseconds and fire timers up to one early. On virtual time the
+        # loop's own clock is the one to follow.
+        arrived = loop_monotonic(loop)
         while True:
             delay = self.read_delay if direction == "read" else self.write_delay
-            remaining = arrived + delay - time.monotonic()
+            remaining = arrived + delay - loop_monotonic(loop)
             if remaining <= 0:
                 return
             # Woken early by set_delay(), which may have shortened or lengthened the delay.

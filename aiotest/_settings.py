@@ -33,6 +33,7 @@ ENV_LOOP = "AIOTEST_LOOP"
 ENV_DEBUG = "PYTHONASYNCIODEBUG"
 ENV_TIMEOUT = "AIOTEST_TIMEOUT"
 ENV_STRICT = "AIOTEST_STRICT"
+ENV_VIRTUAL_TIME = "AIOTEST_VIRTUAL_TIME"
 
 BAD_ENV_LOOP = "{var}={value!r} is not a loop name aiotest knows: use 'asyncio' or 'uvloop'"
 BAD_ENV_TIMEOUT = "{var}={value!r} is not a number of seconds greater than 0"
@@ -61,6 +62,7 @@ class Settings:
     check_leaks: bool = False
     raise_server_exceptions: bool = False
     strict: bool = False
+    virtual_time: bool = False
 
     def __post_init__(self) -> None:
         if self.strict:
@@ -138,6 +140,9 @@ def environment_defaults(environ: Mapping[str, str] | None = None) -> dict[str, 
     strict = _env_flag(env, ENV_STRICT)
     if strict is not None:
         defaults["strict"] = strict
+    virtual_time = _env_flag(env, ENV_VIRTUAL_TIME)
+    if virtual_time is not None:
+        defaults["virtual_time"] = virtual_time
     return defaults
 
 
