@@ -1,0 +1,188 @@
+"""Virtual-time loops: the factory, the refusal of uncontrollable loops, runners, the setting."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+import unittest
+from typing import Any
+
+import uvloop
+
+import aiotest
+from aiotest._clock import loop_monotonic
+from aiotest._settings import ENV_VIRTUAL_TIME, resolve_settings
+
+from ._clock_helpers import INSTANT, close_loop, run_virtual
+
+
+class CustomSelectorLoop(asyncio.SelectorEventLoop):
+    marker = "custom"
+
+
+class FactoryTest(unittest.TestCase):
+    def test_uvloop_is_refused_with_an_error_naming_the_setting(self) -> None:
+        for factory in (uvloop.new_event_loop, uvloop.Loop):
+            with self.subTest(factory=factory), self.assertRaises(TypeError) as caught:
+                aiotest.virtual_loop_factory(factory)
+            message = str(caught.exception)
+            self.assertTrue(message.startswith("virtual_time cannot control the clock"), message)
+            self.assertIn(repr(factory), message)
+            self.assertIn("turn virtual_time off", message)
+
+    def test_a_selector_loop_subclass_keeps_its_class(self) -> None:
+        loop = aiotest.virtual_loop_factory(CustomSelectorLoop)()
+        try:
+            self.assertIsInstance(loop, CustomSelectorLoop)
+            self.assertEqual(getattr(loop, "marker", None), "custom")
+            self.assertIs(type(loop), type(aiotest.virtual_loop_factory(CustomSelectorLoop)()))
+        finally:
+            close_loop(loop)
+
+        async def main() -> float:
+            start = asyncio.get_running_loop().time()
+            await asyncio.sleep(90)
+            return asyncio.get_running_loop().time() - start
+
+        self.assertEqual(run_virtual(main, aiotest.virtual_loop_factory(CustomSelectorLoop)), 90)
+
+    def test_the_default_loop_factories_are_accepted(self) -> None:
+        for base in (None, asyncio.new_event_loop, asyncio.SelectorEventLoop):
+            with self.subTest(base=base):
+                loop = aiotest.virtual_loop_factory(base)()
+                try:
+                    self.assertIsInstance(aiotest.clock_of(loop), aiotest.Clock)
+                finally:
+                    close_loop(loop)
+
+    def test_each_loop_has_its_own_clock(self) -> None:
+        factory = aiotest.virtual_loop_factory()
+        first, second = factory(), factory()
+        try:
+            self.assertIsNot(aiotest.clock_of(first), aiotest.clock_of(second))
+        finally:
+            close_loop(first)
+            close_loop(second)
+
+    def test_clock_of_a_real_loop_says_how_to_get_one(self) -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            with self.assertRaises(TypeError) as caught:
+                aiotest.clock_of(loop)
+            self.assertIn("turn the virtual_time setting on", str(caught.exception))
+        finally:
+            loop.close()
+
+    def test_clock_of_defaults_to_the_running_loop(self) -> None:
+        async def main() -> bool:
+            clock = aiotest.clock_of()
+            return clock is aiotest.clock_of(asyncio.get_running_loop())
+
+        self.assertTrue(run_virtual(main))
+
+    def test_a_class_attribute_holding_the_factory_is_not_bound(self) -> None:
+        class Holder:
+            loop_factory: Any = aiotest.virtual_loop_factory()
+
+        loop = Holder().loop_factory()
+        try:
+            self.assertIsInstance(aiotest.clock_of(loop), aiotest.Clock)
+        finally:
+            close_loop(loop)
+
+    def test_loop_monotonic_follows_the_loop_on_virtual_time_only(self) -> None:
+        async def virtual() -> float:
+            loop = asyncio.get_running_loop()
+            await asyncio.sleep(1000)
+            return loop_monotonic(loop) - loop.time()
+
+        self.assertEqual(run_virtual(virtual), 0)
+        real = asyncio.new_event_loop()
+        try:
+            before = time.monotonic()
+            self.assertGreaterEqual(loop_monotonic(real), before)
+            self.assertLess(loop_monotonic(real), before + INSTANT)
+        finally:
+            real.close()
+
+
+@unittest.skipUnless(sys.version_info >= (3, 11), "asyncio.Runner is new in Python 3.11")
+class RunnerTest(unittest.TestCase):
+    def test_asyncio_runner_with_the_factory(self) -> None:
+        async def main() -> float:
+            start = asyncio.get_running_loop().time()
+            await asyncio.sleep(3600)
+            return asyncio.get_running_loop().time() - start
+
+        with asyncio.Runner(loop_factory=aiotest.virtual_loop_factory()) as runner:
+            self.assertEqual(runner.run(main()), 3600)
+
+
+@unittest.skipUnless(
+    sys.version_info >= (3, 13), "IsolatedAsyncioTestCase.loop_factory is new in Python 3.13"
+)
+class IsolatedCaseTest(unittest.TestCase):
+    def test_isolated_asyncio_test_case_runs_on_virtual_time(self) -> None:
+        seen: list[float] = []
+
+        class Case(unittest.IsolatedAsyncioTestCase):
+            loop_factory = aiotest.virtual_loop_factory()
+
+            async def asyncSetUp(self) -> None:
+                self.start = asyncio.get_running_loop().time()
+                await asyncio.sleep(10)
+
+            async def test_it(self) -> None:
+                await asyncio.sleep(3600)
+                seen.append(asyncio.get_running_loop().time() - self.start)
+
+        result = unittest.TestResult()
+        started = time.monotonic()
+        Case("test_it").run(result)
+        self.assertEqual((result.errors, result.failures), ([], []))
+        self.assertEqual(seen, [3610])
+        self.assertLess(time.monotonic() - started, INSTANT)
+
+
+class SettingTest(unittest.TestCase):
+    def _settings(self, case: type, **environ: str) -> Any:
+        method = getattr(case, "test_it")  # noqa: B009  # each case defines it
+        return resolve_settings(case, method, aiotest.AsyncTestCase, environ)
+
+    def test_off_by_default_and_on_by_decorator_attribute_or_environment(self) -> None:
+        class Plain(aiotest.AsyncTestCase):
+            async def test_it(self) -> None:
+                pass
+
+        class Attribute(aiotest.AsyncTestCase):
+            virtual_time = True
+
+            async def test_it(self) -> None:
+                pass
+
+        class Decorated(aiotest.AsyncTestCase):
+            @aiotest.virtual_time
+            async def test_it(self) -> None:
+                pass
+
+        self.assertFalse(self._settings(Plain).virtual_time)
+        self.assertTrue(self._settings(Plain, **{ENV_VIRTUAL_TIME: "1"}).virtual_time)
+        self.assertFalse(self._settings(Plain, **{ENV_VIRTUAL_TIME: "off"}).virtual_time)
+        self.assertTrue(self._settings(Attribute).virtual_time)
+        self.assertTrue(self._settings(Decorated).virtual_time)
+        self.assertTrue(self._settings(aiotest.virtual_time(Plain)).virtual_time)
+
+    def test_a_bad_environment_value_is_named(self) -> None:
+        class Plain(aiotest.AsyncTestCase):
+            async def test_it(self) -> None:
+                pass
+
+        with self.assertRaises(ValueError) as caught:
+            self._settings(Plain, **{ENV_VIRTUAL_TIME: "sometimes"})
+        self.assertIn(f"{ENV_VIRTUAL_TIME}='sometimes' is not a switch", str(caught.exception))
+
+    def test_the_decorator_is_bare(self) -> None:
+        with self.assertRaises(TypeError) as caught:
+            aiotest.virtual_time()
+        self.assertIn("@aiotest.virtual_time takes no arguments", str(caught.exception))
