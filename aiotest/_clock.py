@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import bisect
 import math
+import selectors
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ._idle import BusyProbe, InFlight
 
@@ -50,7 +52,7 @@ class Clock:
     ``time()`` is the loop's time. With ``autojump`` on (the default) the clock jumps to
     the next timer as soon as nothing can make progress; with it off, only
     :meth:`advance` moves it past real time. Wall-clock functions such as
-    :func:`time.time` are never touched.
+    ``time.time()`` are never touched.
     """
 
     def __init__(self, start: float) -> None:
@@ -65,6 +67,8 @@ class Clock:
         self._targets: list[float] = []
         self._jumped = 0.0
         self._rule = InFlight()
+        # The files the loop waits on; its selector plugs itself in here.
+        self._files: Callable[[], Mapping[Any, selectors.SelectorKey]] = dict
 
     def time(self) -> float:
         """Return the current virtual time: what ``loop.time()`` returns."""
@@ -100,10 +104,7 @@ class Clock:
 
     def busy(self) -> str | None:
         """Return why the clock would not jump now (work in flight), or None if it would."""
-        loop = asyncio.get_running_loop()
-        selector = getattr(loop, "_aiotest_selector", None)
-        keys = selector.get_map() if selector is not None else {}
-        return self._rule.reason(keys)
+        return self._rule.reason(self._files())
 
     def add_busy_probe(self, probe: BusyProbe) -> None:
         """Before each jump, call ``probe()``; while it returns True, time runs in real time."""
@@ -159,7 +160,7 @@ class Clock:
 
 
 def loop_monotonic(loop: asyncio.AbstractEventLoop) -> float:
-    """Return ``loop.time()`` on a virtual-time loop, else :func:`time.monotonic`.
+    """Return ``loop.time()`` on a virtual-time loop, else ``time.monotonic()``.
 
     For code that measures delays itself: virtual time must follow the loop's clock,
     while some real loops (uvloop) round their clock to whole milliseconds.

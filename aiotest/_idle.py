@@ -150,6 +150,7 @@ class InFlight:
         self._jobs = 0
         self._own_fds: set[int] = set()
         self._endpoints: dict[int, _Endpoint] = {}
+        self._verdict: tuple[str | None] | None = None
         self._probes: list[BusyProbe] = []
 
     # Executor jobs and threads -------------------------------------------------------------
@@ -184,6 +185,7 @@ class InFlight:
     def forget_file(self, fd: int) -> None:
         """Drop what is known about ``fd``: it was unregistered, or registered anew."""
         self._endpoints.pop(fd, None)
+        self._verdict = None
 
     def _endpoint(self, fd: int) -> _Endpoint:
         found = self._endpoints.get(fd)
@@ -195,9 +197,20 @@ class InFlight:
         return found
 
     def _outside_file(self, keys: Mapping[Any, selectors.SelectorKey]) -> str | None:
+        # The verdict only changes when a file is registered or unregistered, so it is
+        # kept until then; the loop asks before every jump.
+        if self._verdict is not None:
+            return self._verdict[0]
         endpoints = [
             (key.fd, self._endpoint(key.fd)) for key in keys.values() if key.fd not in self._own_fds
         ]
+        verdict = self._judge(endpoints)
+        if all(fd in self._endpoints for fd, _ in endpoints):
+            self._verdict = (verdict,)
+        return verdict
+
+    @staticmethod
+    def _judge(endpoints: list[tuple[int, _Endpoint]]) -> str | None:
         inside = {(e.local, e.peer) for _, e in endpoints if e.kind == "peer"}
         for fd, endpoint in endpoints:
             if endpoint.kind == "open":

@@ -49,6 +49,7 @@ class _VirtualSelector(selectors.BaseSelector):
         self._inner = inner
         self._clock = clock
         self._rule = clock._rule
+        clock._files = inner.get_map
         # True while the loop's constructor runs: what it registers is its self-pipe.
         self.constructing = True
 
@@ -114,7 +115,6 @@ class _VirtualTimeLoop(_compat.selector_loop_base()):  # type: ignore[misc]  # a
     """asyncio's selector loop on a :class:`~aiotest.Clock`."""
 
     _aiotest_clock: Clock
-    _aiotest_selector: _VirtualSelector
 
     def __init__(self, selector: selectors.BaseSelector | None = None) -> None:
         # Near the real monotonic clock, for code that compares the two; a whole number, so
@@ -122,7 +122,6 @@ class _VirtualTimeLoop(_compat.selector_loop_base()):  # type: ignore[misc]  # a
         clock = Clock(math.floor(time.monotonic()))
         wrapper = _VirtualSelector(selector or selectors.DefaultSelector(), clock)
         self._aiotest_clock = clock
-        self._aiotest_selector = wrapper
         super().__init__(wrapper)
         wrapper.constructing = False
 
