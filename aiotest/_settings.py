@@ -70,6 +70,13 @@ class Settings:
             object.__setattr__(self, "catch_loop_exceptions", True)
             object.__setattr__(self, "check_leaks", True)
             object.__setattr__(self, "raise_server_exceptions", True)
+        if self.virtual_time:
+            # A shorthand too: the loop factory, wrapped, makes the test's loop as ever. For
+            # loops whose clock it cannot control, making the loop fails, naming the setting.
+            from ._virtual_loop import virtual_loop_factory_for_settings
+
+            wrapped = virtual_loop_factory_for_settings(self.loop_factory)
+            object.__setattr__(self, "loop_factory", wrapped)
 
 
 SETTING_NAMES = tuple(field.name for field in dataclasses.fields(Settings))

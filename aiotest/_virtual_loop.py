@@ -25,7 +25,7 @@ __all__ = ["clock_of", "virtual_loop_factory"]
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 
 VIRTUAL_TIME_REFUSED = (
-    "virtual_time cannot control the clock of loops made by {factory!r}: it needs "
+    "virtual_time cannot control the clock of loops made by {factory}: it needs "
     "asyncio's selector loop or a subclass of asyncio.SelectorEventLoop (uvloop and the "
     "proactor loop keep their clock out of reach). Drop loop_factory for these tests, or "
     "turn virtual_time off."
@@ -157,6 +157,13 @@ class _VirtualTimeLoop(_compat.selector_loop_base()):  # type: ignore[misc]  # a
 _LOOP_CLASSES: dict[type, type[_VirtualTimeLoop]] = {}
 
 
+def _name(factory: object) -> str:
+    """Name a factory as the user wrote it (uvloop.new_event_loop), not by its address."""
+    qualname = getattr(factory, "__qualname__", None)
+    module = getattr(factory, "__module__", None)
+    return f"{module}.{qualname}" if qualname and module else repr(factory)
+
+
 def _loop_class(base: LoopFactory | None) -> type[_VirtualTimeLoop]:
     selector_loop = _compat.selector_loop_base()
     if base is None or base is asyncio.new_event_loop or base is selector_loop:
@@ -167,7 +174,7 @@ def _loop_class(base: LoopFactory | None) -> type[_VirtualTimeLoop]:
             found = type(f"Virtual{base.__name__}", (_VirtualTimeLoop, base), {})
             _LOOP_CLASSES[base] = found
         return found
-    raise TypeError(VIRTUAL_TIME_REFUSED.format(factory=base))
+    raise TypeError(VIRTUAL_TIME_REFUSED.format(factory=_name(base)))
 
 
 class _VirtualLoopFactory:
@@ -186,14 +193,56 @@ class _VirtualLoopFactory:
         return self._loop_class()
 
 
+_FACTORIES: dict[type[_VirtualTimeLoop], _VirtualLoopFactory] = {}
+
+
 def virtual_loop_factory(base_factory: LoopFactory | None = None) -> LoopFactory:
     """Return a loop factory whose loops run on virtual time (see :class:`Clock`).
 
     ``base_factory`` is None for asyncio's loop, or a subclass of
-    :class:`asyncio.SelectorEventLoop`. Anything else (uvloop, the proactor loop) raises
-    :exc:`TypeError` at once, naming the ``virtual_time`` setting.
+    :class:`asyncio.SelectorEventLoop`; a factory this function returned is returned as
+    it is. Anything else (uvloop, the proactor loop) raises :exc:`TypeError` at once,
+    naming the ``virtual_time`` setting.
     """
-    return _VirtualLoopFactory(_loop_class(base_factory))
+    if isinstance(base_factory, _VirtualLoopFactory):
+        return base_factory
+    loop_class = _loop_class(base_factory)
+    # One factory per loop class, so that settings naming the same loop compare equal.
+    factory = _FACTORIES.get(loop_class)
+    if factory is None:
+        factory = _FACTORIES[loop_class] = _VirtualLoopFactory(loop_class)
+    return factory
+
+
+class _RefusedLoopFactory:
+    """Stands for a loop factory that virtual time refused; raises when it is called.
+
+    The settings use it, so that the refusal fails the one test that asked for the loop
+    instead of stopping the whole run while settings are resolved.
+    """
+
+    def __init__(self, error: TypeError) -> None:
+        self._error = error
+
+    def __repr__(self) -> str:
+        return f"<refused by virtual_time: {self._error}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _RefusedLoopFactory) and str(other._error) == str(self._error)
+
+    def __hash__(self) -> int:
+        return hash(str(self._error))
+
+    def __call__(self) -> asyncio.AbstractEventLoop:
+        raise TypeError(str(self._error))
+
+
+def virtual_loop_factory_for_settings(base_factory: LoopFactory | None) -> LoopFactory:
+    """Like :func:`virtual_loop_factory`, but a refusal is raised when a loop is made."""
+    try:
+        return virtual_loop_factory(base_factory)
+    except TypeError as error:
+        return _RefusedLoopFactory(error)
 
 
 def clock_of(loop: asyncio.AbstractEventLoop | None = None) -> Clock:

@@ -9,6 +9,7 @@ import unittest
 from typing import Any
 
 import uvloop
+from aiohttp import web
 
 import aiotest
 from aiotest._clock import loop_monotonic
@@ -23,12 +24,15 @@ class CustomSelectorLoop(asyncio.SelectorEventLoop):
 
 class FactoryTest(unittest.TestCase):
     def test_uvloop_is_refused_with_an_error_naming_the_setting(self) -> None:
-        for factory in (uvloop.new_event_loop, uvloop.Loop):
+        for factory, name in (
+            (uvloop.new_event_loop, "uvloop.new_event_loop"),
+            (uvloop.Loop, "uvloop.Loop"),
+        ):
             with self.subTest(factory=factory), self.assertRaises(TypeError) as caught:
                 aiotest.virtual_loop_factory(factory)
             message = str(caught.exception)
             self.assertTrue(message.startswith("virtual_time cannot control the clock"), message)
-            self.assertIn(repr(factory), message)
+            self.assertIn(f"loops made by {name}:", message)
             self.assertIn("turn virtual_time off", message)
 
     def test_a_selector_loop_subclass_keeps_its_class(self) -> None:
@@ -36,7 +40,11 @@ class FactoryTest(unittest.TestCase):
         try:
             self.assertIsInstance(loop, CustomSelectorLoop)
             self.assertEqual(getattr(loop, "marker", None), "custom")
-            self.assertIs(type(loop), type(aiotest.virtual_loop_factory(CustomSelectorLoop)()))
+            # One factory, so one loop class, per base class.
+            self.assertIs(
+                aiotest.virtual_loop_factory(CustomSelectorLoop),
+                aiotest.virtual_loop_factory(CustomSelectorLoop),
+            )
         finally:
             close_loop(loop)
 
@@ -182,7 +190,119 @@ class SettingTest(unittest.TestCase):
             self._settings(Plain, **{ENV_VIRTUAL_TIME: "sometimes"})
         self.assertIn(f"{ENV_VIRTUAL_TIME}='sometimes' is not a switch", str(caught.exception))
 
+    def test_settings_asking_for_the_same_loop_compare_equal(self) -> None:
+        class Plain(aiotest.AsyncTestCase):
+            virtual_time = True
+
+            async def test_it(self) -> None:
+                pass
+
+        self.assertEqual(self._settings(Plain), self._settings(Plain))
+        self.assertIs(
+            aiotest.virtual_loop_factory(aiotest.virtual_loop_factory()),
+            aiotest.virtual_loop_factory(),
+        )
+
     def test_the_decorator_is_bare(self) -> None:
         with self.assertRaises(TypeError) as caught:
             aiotest.virtual_time()
         self.assertIn("@aiotest.virtual_time takes no arguments", str(caught.exception))
+
+
+def run_cases(*tests: unittest.TestCase) -> unittest.TestResult:
+    result = unittest.TestResult()
+    unittest.TestSuite(tests).run(result)
+    return result
+
+
+class SettingAppliedTest(unittest.TestCase):
+    def test_the_attribute_and_the_decorator_put_the_test_on_virtual_time(self) -> None:
+        elapsed: list[float] = []
+
+        class Case(aiotest.AsyncTestCase):
+            async def _hour(self) -> None:
+                start = self.loop.time()
+                await asyncio.sleep(3600)
+                elapsed.append(self.loop.time() - start)
+                self.assertIsInstance(aiotest.clock_of(), aiotest.Clock)
+
+            @aiotest.virtual_time
+            async def test_decorated(self) -> None:
+                await self._hour()
+
+        class Attribute(Case):
+            virtual_time = True
+
+            async def test_attribute(self) -> None:
+                await self._hour()
+
+        started = time.monotonic()
+        result = run_cases(Case("test_decorated"), Attribute("test_attribute"))
+        self.assertEqual((result.errors, result.failures), ([], []))
+        self.assertEqual(elapsed, [3600, 3600])
+        self.assertLess(time.monotonic() - started, INSTANT)
+
+    def test_without_the_setting_the_loop_is_real(self) -> None:
+        class Case(aiotest.AsyncTestCase):
+            async def test_real(self) -> None:
+                with self.assertRaises(TypeError):
+                    aiotest.clock_of()
+
+        result = run_cases(Case("test_real"))
+        self.assertEqual((result.errors, result.failures), ([], []))
+
+    def test_uvloop_with_the_setting_fails_that_test_only(self) -> None:
+        class OnUvloop(aiotest.AsyncTestCase):
+            loop_factory = uvloop.new_event_loop
+            virtual_time = True
+
+            async def test_it(self) -> None:
+                pass
+
+        class Fine(aiotest.AsyncTestCase):
+            virtual_time = True
+
+            async def test_it(self) -> None:
+                pass
+
+        result = run_cases(OnUvloop("test_it"), Fine("test_it"))
+        self.assertEqual(result.testsRun, 2)
+        [(test, report)] = result.errors
+        self.assertIsInstance(test, OnUvloop)
+        self.assertIn("virtual_time cannot control the clock of loops made by uvloop", report)
+        self.assertEqual(result.failures, [])
+
+    def test_a_class_scoped_fixture_and_its_tests_share_one_virtual_clock(self) -> None:
+        times: list[float] = []
+
+        async def hello(request: web.Request) -> web.Response:
+            return web.Response(text="hi")
+
+        class Shared(aiotest.AioHTTPTestCase):
+            server_scope = "class"
+            virtual_time = True
+
+            async def get_application(self) -> web.Application:
+                await asyncio.sleep(600)  # a slow class-scoped fixture
+                times.append(asyncio.get_running_loop().time())
+                app = web.Application()
+                app.router.add_get("/", hello)
+                return app
+
+            async def test_1(self) -> None:
+                await asyncio.sleep(60)
+                self.assertEqual(await (await self.client.get("/")).text(), "hi")
+                times.append(self.loop.time())
+
+            async def test_2(self) -> None:
+                await asyncio.sleep(30)
+                times.append(self.loop.time())
+
+        started = time.monotonic()
+        result = run_cases(Shared("test_1"), Shared("test_2"))
+        self.assertEqual((result.errors, result.failures), ([], []))
+        self.assertEqual(len(times), 3)
+        self.assertGreaterEqual(times[1] - times[0], 60)
+        self.assertGreaterEqual(times[2] - times[1], 30)
+        self.assertLess(times[2] - times[0], 90 + INSTANT)
+        self.assertLess(time.monotonic() - started, INSTANT)

@@ -102,6 +102,25 @@ class ExecutorTest(unittest.TestCase):
         self.assertAlmostEqual(run_virtual(main), 3600, places=6)
         self.assertLess(time.monotonic() - started, INSTANT)
 
+    def test_a_process_pool_job_holds_the_clock_until_its_future_is_done(self) -> None:
+        async def main() -> tuple[str, float, str | None]:
+            loop = asyncio.get_running_loop()
+            background = asyncio.ensure_future(ticker())
+            with concurrent.futures.ProcessPoolExecutor(1) as pool:
+                start = loop.time()
+                job = loop.run_in_executor(pool, slow_job, 0.2)
+                busy = aiotest.clock_of(loop).busy()
+                result = await asyncio.wait_for(job, 5)
+                elapsed = loop.time() - start
+            background.cancel()
+            return result, elapsed, busy
+
+        result, elapsed, busy = run_virtual(main)
+        self.assertEqual(result, "done")
+        self.assertEqual(busy, "1 executor job(s) running")
+        self.assertGreater(elapsed, 0.1)
+        self.assertLess(elapsed, 5)
+
     def test_coroutines_are_still_refused_by_run_in_executor_in_debug_mode(self) -> None:
         async def coroutine_function() -> None:
             pass
@@ -162,6 +181,26 @@ class ThreadTest(unittest.TestCase):
         self.assertGreaterEqual(elapsed, 120)
         self.assertLess(elapsed, 120 + INSTANT)
         self.assertLess(time.monotonic() - started, INSTANT)
+
+    def test_a_loop_waiting_on_a_live_thread_is_not_reported_stuck(self) -> None:
+        async def main() -> str:
+            loop = asyncio.get_running_loop()
+            clock = aiotest.clock_of(loop)
+            clock.stuck_timeout = 0.05
+            future: asyncio.Future[str] = loop.create_future()
+
+            def worker() -> None:
+                time.sleep(0.3)  # six stuck bounds: a stuck loop would have said so
+                loop.call_soon_threadsafe(future.set_result, "answered")
+
+            thread = threading.Thread(target=worker)
+            thread.start()
+            try:
+                return await future  # no timer pending, only the thread
+            finally:
+                thread.join()
+
+        self.assertEqual(run_virtual(main), "answered")
 
     def test_threads_alive_before_the_loop_do_not_hold_it(self) -> None:
         stop = threading.Event()

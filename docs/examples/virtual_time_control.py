@@ -44,9 +44,8 @@ def virtual_wall_clock(loop: asyncio.AbstractEventLoop) -> Callable[[], datetime
     return lambda: start_wall + datetime.timedelta(seconds=loop.time() - start_loop)
 
 
+@aiotest.virtual_time
 class ManualStepTest(aiotest.AsyncTestCase):
-    loop_factory = aiotest.virtual_loop_factory()
-
     async def test_advance_steps_the_heartbeat(self) -> None:
         clock = aiotest.clock_of()
         clock.autojump = False  # only advance() moves time past real time now
@@ -60,7 +59,7 @@ class ManualStepTest(aiotest.AsyncTestCase):
 
 
 class WallClockTest(aiotest.AsyncTestCase):
-    loop_factory = aiotest.virtual_loop_factory()
+    virtual_time = True
 
     async def test_a_cache_ttl_on_the_wall_clock_follows_virtual_time(self) -> None:
         cache = Cache(datetime.timedelta(hours=1), now=virtual_wall_clock(self.loop))

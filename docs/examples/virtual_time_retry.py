@@ -22,7 +22,7 @@ async def fetch_with_retries(session: aiohttp.ClientSession, url: str) -> str:
 
 
 class RetryTest(aiotest.AioHTTPTestCase):
-    loop_factory = aiotest.virtual_loop_factory()
+    virtual_time = True  # or @aiotest.virtual_time, or AIOTEST_VIRTUAL_TIME=1 for a run
 
     async def get_application(self) -> web.Application:
         self.attempts: list[float] = []

@@ -9,9 +9,24 @@ import aiotest
 
 
 class StuckTest(unittest.TestCase):
+    def test_asyncio_runner_takes_the_factory_too(self) -> None:
+        async def forever() -> None:
+            aiotest.clock_of().stuck_timeout = 0.1
+            await asyncio.Event().wait()  # nobody will set it
+
+        loop = aiotest.virtual_loop_factory()()
+        try:
+            with self.assertRaises(aiotest.LoopStuck):
+                loop.run_until_complete(forever())
+        finally:
+            for task in asyncio.all_tasks(loop):
+                task.cancel()
+                loop.run_until_complete(asyncio.wait({task}))
+            loop.close()
+
     def test_a_future_nobody_resolves_is_reported(self) -> None:
         class Service(aiotest.AsyncTestCase):
-            loop_factory = aiotest.virtual_loop_factory()
+            virtual_time = True
 
             async def test_waits_for_a_reply_nobody_sends(self) -> None:
                 aiotest.clock_of().stuck_timeout = 0.1  # real seconds; 1.0 by default
