@@ -12,6 +12,7 @@ import bisect
 import math
 import selectors
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -59,8 +60,8 @@ class Clock:
         self._now = float(start)
         #: True: jump to the next timer whenever nothing can make progress.
         self.autojump = True
-        #: Called instead of raising :exc:`LoopStuck` when the loop is stuck (see
-        #: :attr:`stuck_timeout`); it runs in the loop's thread, between callbacks.
+        #: Called when the loop is stuck (see :attr:`stuck_timeout`), instead of cancelling
+        #: its tasks and raising :exc:`LoopStuck`; it runs in the loop's thread.
         self.on_stuck: Callable[[], None] | None = None
         self._stuck_timeout = 1.0
         self._stuck_since: float | None = None
@@ -69,6 +70,7 @@ class Clock:
         self._rule = InFlight()
         # The files the loop waits on; its selector plugs itself in here.
         self._files: Callable[[], Mapping[Any, selectors.SelectorKey]] = dict
+        self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
 
     def time(self) -> float:
         """Return the current virtual time: what ``loop.time()`` returns."""
@@ -156,7 +158,14 @@ class Clock:
             return
         self._stuck_since = None
         why = WHY_NO_AUTOJUMP if timers_pending else WHY_NO_TIMER
-        raise LoopStuck(LOOP_STUCK.format(why=why, seconds=seconds))
+        message = LOOP_STUCK.format(why=why, seconds=seconds)
+        # Nothing can ever wake the waiting tasks: cancel them, so that a runner which goes
+        # on to tear down (and waits for them) is not stuck again.
+        loop = self._loop() if self._loop is not None else None
+        if loop is not None:
+            for task in asyncio.all_tasks(loop):
+                task.cancel(message)
+        raise LoopStuck(message)
 
 
 def loop_monotonic(loop: asyncio.AbstractEventLoop) -> float:

@@ -14,6 +14,7 @@ import inspect
 import math
 import selectors
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
@@ -122,6 +123,7 @@ class _VirtualTimeLoop(_compat.selector_loop_base()):  # type: ignore[misc]  # a
         clock = Clock(math.floor(time.monotonic()))
         wrapper = _VirtualSelector(selector or selectors.DefaultSelector(), clock)
         self._aiotest_clock = clock
+        clock._loop = weakref.ref(self)
         super().__init__(wrapper)
         wrapper.constructing = False
 

@@ -223,6 +223,19 @@ class DeadlockTest(unittest.TestCase):
         self.assertIn(WHY_NO_TIMER, str(caught.exception))
         self.assertTrue(str(caught.exception).startswith(LOOP_STUCK.split("{")[0]))
 
+    def test_without_on_stuck_the_waiting_tasks_are_cancelled_too(self) -> None:
+        loop = aiotest.virtual_loop_factory()()
+        try:
+            aiotest.clock_of(loop).stuck_timeout = 0.05
+            waiter = loop.create_task(asyncio.Event().wait())
+            with self.assertRaises(aiotest.LoopStuck):
+                loop.run_until_complete(asyncio.wait({waiter}))
+            # The cancellation is delivered when the loop runs again, so teardown can end.
+            loop.run_until_complete(asyncio.wait({waiter}))
+            self.assertTrue(waiter.cancelled())
+        finally:
+            close_loop(loop)
+
     def test_on_stuck_is_called_instead_and_may_cancel_the_test(self) -> None:
         calls: list[float] = []
 
