@@ -163,6 +163,19 @@ class AdvanceTest(unittest.TestCase):
 
         self.assertEqual(run_virtual(main), ([3, 6, 9], 10))
 
+    def test_advance_by_fractions_reaches_each_target(self) -> None:
+        async def main() -> float:
+            loop = asyncio.get_running_loop()
+            clock = aiotest.clock_of(loop)
+            clock.autojump = False
+            clock.stuck_timeout = 0.5
+            start = loop.time()
+            for _ in range(100):
+                await clock.advance(0.1)  # never a whole number: rounding on every step
+            return loop.time() - start
+
+        self.assertAlmostEqual(run_virtual(main), 10, places=6)
+
     def test_without_autojump_a_sleep_nobody_advances_is_reported_stuck(self) -> None:
         async def main() -> None:
             clock = aiotest.clock_of()
