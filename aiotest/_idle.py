@@ -9,22 +9,31 @@ still in flight, and the clock must not jump, while any of these holds:
 3. a socket or other file the loop waits on leads outside the loop: anything but a
    listening socket, an unconnected datagram socket, or a connected socket whose other
    end is a socket this same loop waits on (a test server, a proxy, a client);
-4. a busy probe added with :meth:`InFlight.add_probe` reports work.
+4. on Linux, a socket without TCP_NODELAY holds back bytes that the other end, having read
+   everything, waits for (Nagle's algorithm, released by a delayed ACK in real time);
+5. a busy probe added with :meth:`InFlight.add_probe` reports work.
 
 Everything here runs in the loop's thread except :meth:`_Job.run`, which runs in a worker.
 """
 
 from __future__ import annotations
 
+import array
 import asyncio
 import contextlib
 import dataclasses
 import selectors
 import socket
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["InFlight"]
 
@@ -33,6 +42,7 @@ BusyProbe = Callable[[], bool]
 REASON_JOB = "{count} executor job(s) running"
 REASON_THREAD = "thread {name!r} started after the loop is alive"
 REASON_FILE = "fd {fd} waits on something outside this loop ({what})"
+REASON_HELD = "fd {fd} has bytes the kernel holds back (no TCP_NODELAY)"
 REASON_PROBE = "busy probe {probe!r} reports work in flight"
 
 
@@ -45,6 +55,8 @@ class _Endpoint:
     kind: str
     local: object = None
     peer: object = None
+    # True for a TCP socket without TCP_NODELAY: the kernel may hold its bytes back.
+    nagle: bool = False
 
 
 _NOT_A_SOCKET = _Endpoint("other", "not a socket")
@@ -68,7 +80,7 @@ def _describe(fd: int) -> _Endpoint:
             peer = None
         if peer is not None:
             if _named(local) and _named(peer):
-                return _Endpoint("peer", local, peer)
+                return _Endpoint("peer", local, peer, _nagle(sock))
             return _Endpoint("other", "unnamed socket")
         listening = False
         if hasattr(socket, "SO_ACCEPTCONN"):
@@ -81,6 +93,32 @@ def _describe(fd: int) -> _Endpoint:
     finally:
         # The loop owns the file; this object only borrowed it.
         sock.detach()
+
+
+# Linux's SIOCOUTQNSD and SIOCINQ: bytes of a TCP socket not yet sent, bytes not yet read.
+_NOT_SENT_REQUEST = 0x894B
+_UNREAD_REQUEST = 0x541B
+
+
+def _nagle(sock: socket.socket) -> bool:
+    if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.type != socket.SOCK_STREAM:
+        return False
+    try:
+        return not sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    except OSError:
+        return False
+
+
+def _queued(fd: int, request: int) -> int:
+    """Return the byte count of a socket queue, or 0 where the system cannot tell."""
+    if fcntl is None or sys.platform != "linux":
+        return 0
+    buffer = array.array("i", [0])
+    try:
+        fcntl.ioctl(fd, request, buffer, True)
+    except OSError:
+        return 0
+    return buffer[0]
 
 
 class _Job:
@@ -150,7 +188,7 @@ class InFlight:
         self._jobs = 0
         self._own_fds: set[int] = set()
         self._endpoints: dict[int, _Endpoint] = {}
-        self._verdict: tuple[str | None] | None = None
+        self._verdict: tuple[str | None, tuple[tuple[int, int], ...]] | None = None
         self._probes: list[BusyProbe] = []
 
     # Executor jobs and threads -------------------------------------------------------------
@@ -199,15 +237,42 @@ class InFlight:
     def _outside_file(self, keys: Mapping[Any, selectors.SelectorKey]) -> str | None:
         # The verdict only changes when a file is registered or unregistered, so it is
         # kept until then; the loop asks before every jump.
-        if self._verdict is not None:
-            return self._verdict[0]
-        endpoints = [
-            (key.fd, self._endpoint(key.fd)) for key in keys.values() if key.fd not in self._own_fds
-        ]
-        verdict = self._judge(endpoints)
-        if all(fd in self._endpoints for fd, _ in endpoints):
-            self._verdict = (verdict,)
-        return verdict
+        if self._verdict is None:
+            endpoints = [
+                (key.fd, self._endpoint(key.fd))
+                for key in keys.values()
+                if key.fd not in self._own_fds
+            ]
+            verdict = self._judge(endpoints)
+            held = self._nagle_pairs(endpoints)
+            if all(fd in self._endpoints for fd, _ in endpoints):
+                self._verdict = (verdict, held)
+        else:
+            verdict, held = self._verdict
+        if verdict is not None:
+            return verdict
+        return self._held_back(held)
+
+    @staticmethod
+    def _nagle_pairs(endpoints: list[tuple[int, _Endpoint]]) -> tuple[tuple[int, int], ...]:
+        """Pair each Nagle socket inside the loop with the socket of its other end."""
+        by_address = {(e.local, e.peer): fd for fd, e in endpoints if e.kind == "peer"}
+        return tuple(
+            (fd, by_address[e.peer, e.local])
+            for fd, e in endpoints
+            if e.kind == "peer" and e.nagle and (e.peer, e.local) in by_address
+        )
+
+    @staticmethod
+    def _held_back(pairs: tuple[tuple[int, int], ...]) -> str | None:
+        # Without TCP_NODELAY the kernel holds small writes back until an ACK comes, which
+        # may take a delayed-ACK interval of real time. Bytes held while the other end has
+        # read everything are on their way; bytes held behind unread ones wait for the
+        # other end's code, which is not the kernel's work.
+        for fd, peer_fd in pairs:
+            if _queued(fd, _NOT_SENT_REQUEST) and not _queued(peer_fd, _UNREAD_REQUEST):
+                return REASON_HELD.format(fd=fd)
+        return None
 
     @staticmethod
     def _judge(endpoints: list[tuple[int, _Endpoint]]) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 import unittest
 
@@ -162,6 +163,62 @@ class ProxyTest(unittest.TestCase):
         self.assertEqual(text, "slept 0")
         self.assertGreaterEqual(elapsed, 120)
         self.assertLess(time.monotonic() - started, INSTANT)
+
+
+class HeldBackBytesTest(unittest.TestCase):
+    def test_no_jump_while_the_kernel_holds_small_writes_back(self) -> None:
+        # Without TCP_NODELAY the kernel sends a small write only once the previous one is
+        # acknowledged, which the other end may delay by tens of real milliseconds.
+        async def main() -> tuple[list[bytes], float]:
+            loop = asyncio.get_running_loop()
+
+            async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+                sock = writer.get_extra_info("socket")
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 0)
+                while await reader.readline():
+                    for part in (b"a" * 10, b"b" * 10, b"\n"):
+                        writer.write(part)
+                        await asyncio.sleep(0)
+                writer.close()
+
+            server = await asyncio.start_server(handler, "127.0.0.1", 0)
+            port = server.sockets[0].getsockname()[1]
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            background = asyncio.ensure_future(ticker())
+            lines = []
+            try:
+                start = loop.time()
+                for _ in range(3):
+                    writer.write(b"go\n")
+                    lines.append(await asyncio.wait_for(reader.readline(), 5))
+                return lines, loop.time() - start
+            finally:
+                background.cancel()
+                writer.close()
+                await writer.wait_closed()
+                server.close()
+                await server.wait_closed()
+
+        lines, elapsed = run_virtual(main)
+        self.assertEqual(lines, [b"a" * 10 + b"b" * 10 + b"\n"] * 3)
+        self.assertLess(elapsed, 5)
+
+    def test_https_through_a_proxy(self) -> None:
+        async def main() -> str:
+            server = aiotest.TestServer(sleepy_app(0), scheme="https")
+            await server.start_server()
+            assert server.port is not None
+            proxy = aiotest.TCPProxy(server.host, server.port)
+            async with proxy, aiotest.TestClient(server) as client:
+                client.route_through(proxy)
+                background = asyncio.ensure_future(ticker())
+                try:
+                    response = await asyncio.wait_for(client.get("/"), 5)
+                    return await response.text()
+                finally:
+                    background.cancel()
+
+        self.assertEqual(run_virtual(main), "slept 0")
 
 
 class PlainStreamTest(unittest.TestCase):
