@@ -54,6 +54,16 @@ def _set_reset_on_close(writer: asyncio.StreamWriter) -> None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
 
 
+def _set_no_delay(writer: asyncio.StreamWriter) -> None:
+    # asyncio turns Nagle's algorithm off only for sockets made with IPPROTO_TCP, and the
+    # listening socket is made with protocol 0: without this, small writes to the client
+    # wait for a delayed ACK, tens of milliseconds each.
+    sock = writer.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 class _StopForwarding(Exception):
     """A pipe ended abnormally; the connection must be reset on both sides."""
 
@@ -562,6 +572,7 @@ class TCPProxy:
         task = asyncio.current_task()
         assert task is not None
         self._handlers.add(task)
+        _set_no_delay(writer)
         try:
             if self._closing:
                 writer.close()

@@ -165,6 +165,24 @@ class ProxyTest(unittest.TestCase):
         self.assertLess(time.monotonic() - started, INSTANT)
 
 
+class ProxyNoDelayTest(unittest.TestCase):
+    def test_the_proxy_turns_nagle_off_on_client_connections(self) -> None:
+        async def main() -> int:
+            async with aiotest.TestServer(sleepy_app(0)) as server:
+                assert server.port is not None
+                async with aiotest.TCPProxy("127.0.0.1", server.port) as proxy:
+                    _, writer = await proxy.create_client()
+                    while not proxy.clients:
+                        await asyncio.sleep(0)
+                    [connection] = proxy.clients
+                    sock = connection.client_writer.get_extra_info("socket")
+                    value = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+                    writer.close()
+                    return int(value)
+
+        self.assertEqual(run_virtual(main), 1)
+
+
 class HeldBackBytesTest(unittest.TestCase):
     def test_no_jump_while_the_kernel_holds_small_writes_back(self) -> None:
         # Without TCP_NODELAY the kernel sends a small write only once the previous one is
