@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._case import AioHTTPTestCase, AsyncTestCase
 from ._client import TestClient
+from ._clock import Clock, LoopStuck
 from ._decorators import (
     catch_loop_exceptions,
     check_leaks,
@@ -15,6 +16,7 @@ from ._decorators import (
     slow_callback_duration,
     strict,
     timeout,
+    virtual_time,
 )
 from ._hygiene import GetEventLoopForbidden
 from ._legacy import current_loop, run_forever, run_until_complete, unittest_run_loop
@@ -32,6 +34,7 @@ from ._server import (
 )
 from ._server_errors import HandlerError
 from ._tls import client_ssl_context, server_ssl_context
+from ._virtual_loop import clock_of, virtual_loop_factory
 
 __version__ = "0.1.0"
 
@@ -40,8 +43,10 @@ __all__ = [
     "AioHTTPTestCase",
     "AsyncTestCase",
     "BaseTestServer",
+    "Clock",
     "GetEventLoopForbidden",
     "HandlerError",
+    "LoopStuck",
     "ProxyConnection",
     "RawTestServer",
     "TCPProxy",
@@ -50,6 +55,7 @@ __all__ = [
     "catch_loop_exceptions",
     "check_leaks",
     "client_ssl_context",
+    "clock_of",
     "current_loop",
     "executor_factory",
     "forbid_get_event_loop",
@@ -71,4 +77,6 @@ __all__ = [
     "timeout",
     "unittest_run_loop",
     "unused_port",
+    "virtual_loop_factory",
+    "virtual_time",
 ]

@@ -29,6 +29,7 @@ __all__ = [
     "mark_event_loop_never_set",
     "pooled_client_connections",
     "replace_unawaited_coroutine_hook",
+    "selector_loop_base",
     "thread_event_loop",
     "uncancel",
 ]
@@ -189,6 +190,22 @@ def mark_event_loop_never_set() -> None:
     if local is not None and local._loop is None and hasattr(local, "_set_called"):
         local._set_called = False
 
+
+# clock: virtual time rests on how CPython's selector loop schedules its timers.
+
+
+def selector_loop_base() -> type[asyncio.SelectorEventLoop]:
+    """Return the loop class that virtual time derives its loops from.
+
+    Virtual time relies on two behaviours of this class that asyncio does not document:
+    every timer is measured with ``self.time()``, and the loop blocks only in
+    ``selector.select(timeout)``, passing the delay to its next timer (None when no timer
+    is pending, 0 when callbacks are ready). tests/test_compat.py checks both.
+    """
+    return asyncio.SelectorEventLoop
+
+
+# clock: end
 
 # --- aiohttp --------------------------------------------------------------------------------
 

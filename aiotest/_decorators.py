@@ -40,6 +40,7 @@ __all__ = [
     "slow_callback_duration",
     "strict",
     "timeout",
+    "virtual_time",
 ]
 
 _T = TypeVar("_T")
@@ -187,3 +188,12 @@ def strict(target: Any = _NOT_GIVEN, /, *args: object, **kwargs: Any) -> Any:
     ``@aiotest.raise_server_exceptions(False)`` on one method of a strict class.
     """
     return _switch("strict", target, args, kwargs)
+
+
+@overload
+def virtual_time(enabled: bool, /) -> Callable[[_T], _T]: ...
+@overload
+def virtual_time(target: _T, /) -> _T: ...
+def virtual_time(target: Any = _NOT_GIVEN, /, *args: object, **kwargs: Any) -> Any:
+    """Run the test's loop on virtual time: sleeps and timeouts pass at once when idle."""
+    return _switch("virtual_time", target, args, kwargs)

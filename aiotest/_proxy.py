@@ -8,13 +8,13 @@ import inspect
 import logging
 import socket
 import struct
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import Any, Literal
 
 from yarl import URL
 
+from ._clock import loop_monotonic
 from ._messages import (
     PROXY_DELAY_NEGATIVE,
     PROXY_NOT_STARTED,
@@ -54,6 +54,16 @@ def _set_reset_on_close(writer: asyncio.StreamWriter) -> None:
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
+
+
+def _set_no_delay(writer: asyncio.StreamWriter) -> None:
+    # asyncio turns Nagle's algorithm off only for sockets made with IPPROTO_TCP, and the
+    # listening socket is made with protocol 0: without this, small writes to the client
+    # wait for a delayed ACK, tens of milliseconds each.
+    sock = writer.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class _StopForwarding(Exception):
@@ -429,11 +439,12 @@ class TCPProxy:
     async def _wait_delay(self, direction: _Direction) -> None:
         loop = asyncio.get_running_loop()
         # Measured on the monotonic clock, not loop.time(): some loops (uvloop) keep
-        # time in whole milliseconds and fire timers up to one early.
-        arrived = time.monotonic()
+        # time in whole milliseconds and fire timers up to one early. On virtual time the
+        # loop's own clock is the one to follow.
+        arrived = loop_monotonic(loop)
         while True:
             delay = self.read_delay if direction == "read" else self.write_delay
-            remaining = arrived + delay - time.monotonic()
+            remaining = arrived + delay - loop_monotonic(loop)
             if remaining <= 0:
                 return
             # Woken early by set_delay(), which may have shortened or lengthened the delay.
@@ -572,6 +583,7 @@ class TCPProxy:
         task = asyncio.current_task()
         assert task is not None
         self._handlers.add(task)
+        _set_no_delay(writer)
         try:
             if self._closing:
                 writer.close()

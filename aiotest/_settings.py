@@ -57,6 +57,7 @@ ENV_LOOP = "AIOTEST_LOOP"
 ENV_DEBUG = "PYTHONASYNCIODEBUG"
 ENV_TIMEOUT = "AIOTEST_TIMEOUT"
 ENV_STRICT = "AIOTEST_STRICT"
+ENV_VIRTUAL_TIME = "AIOTEST_VIRTUAL_TIME"
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"", "0", "false", "no", "off"})
@@ -93,6 +94,16 @@ class Settings:
     check_leaks: bool = False
     raise_server_exceptions: bool = False
     strict: bool = False
+    virtual_time: bool = False
+
+    def __post_init__(self) -> None:
+        if self.virtual_time:
+            # A shorthand: the loop factory, wrapped, makes the test's loop as ever. For
+            # loops whose clock it cannot control, making the loop fails, naming the setting.
+            from ._virtual_loop import virtual_loop_factory_for_settings
+
+            wrapped = virtual_loop_factory_for_settings(self.loop_factory)
+            object.__setattr__(self, "loop_factory", wrapped)
 
 
 SETTING_NAMES = tuple(field.name for field in dataclasses.fields(Settings))
@@ -241,6 +252,9 @@ def environment_defaults(environ: Mapping[str, str] | None = None) -> dict[str, 
     strict = _env_flag(env, ENV_STRICT)
     if strict is not None:
         defaults["strict"] = strict
+    virtual_time = _env_flag(env, ENV_VIRTUAL_TIME)
+    if virtual_time is not None:
+        defaults["virtual_time"] = virtual_time
     return defaults
 
 
