@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Generic, TypeVar, overload
 from aiohttp import web
 
 from ._client import TestClient
+from ._clock import Clock
 from ._fixture import AppFixture, ClassScope, check_server_scope, class_scope_of
 from ._messages import (
     FIXTURE_NOT_BUILT,
@@ -41,6 +42,7 @@ from ._settings import (
     resolve_settings,
     validate_class_settings,
 )
+from ._virtual_loop import clock_of
 
 __all__ = ["AioHTTPTestCase", "AsyncTestCase"]
 
@@ -96,6 +98,11 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         validate_class_settings(cls, AsyncTestCase)  # a wrong value fails at import
+
+    @property
+    def clock(self) -> Clock:
+        """The virtual clock of the test's loop; the test must run with ``virtual_time``."""
+        return clock_of(self.loop)
 
     @property
     def settings(self) -> Settings:

@@ -30,6 +30,8 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from ._watchdog import is_watchdog_thread
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -209,7 +211,12 @@ class InFlight:
     def _foreign_thread(self) -> threading.Thread | None:
         current = threading.current_thread()
         for thread in threading.enumerate():
-            if thread in self._baseline or thread is current or thread in self._workers:
+            if (
+                thread in self._baseline
+                or thread is current
+                or thread in self._workers
+                or is_watchdog_thread(thread)
+            ):
                 continue
             return thread
         return None

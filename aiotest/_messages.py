@@ -162,6 +162,12 @@ FIXTURE_NOT_BUILT = (
     "get_server and get_client); in an asyncSetUp override, call "
     "'await super().asyncSetUp()' before using it"
 )
+LOOP_STUCK = (
+    "the test waits on something that can never happen: its loop runs on virtual time "
+    "(virtual_time) and for {seconds:.1f} s of real time had nothing ready, no timer due, no "
+    "I/O and nothing in flight (a future nobody resolves, an event nobody sets?); {phase} "
+    "was cancelled.\nTasks pending then:\n{tasks}"
+)
 SESSION_CLOSED = "the test's loop is closed; {what} cannot run on it any more"
 
 # settings: values, decorator targets and environment variables (aiotest/_settings.py and

@@ -32,6 +32,7 @@ from ._compat import frame_of_thread
 from ._hygiene import Guards, debugger_attached, format_pending_tasks, user_stack
 from ._leaks import is_internal_file
 from ._messages import (
+    LOOP_STUCK,
     SESSION_CLOSED,
     TASKS_ABANDONED,
     TIMEOUT_ABANDONED,
@@ -42,6 +43,7 @@ from ._messages import (
 from ._runner import CANCEL_GRACE, LoopRunner, StepAbandoned
 from ._server_errors import HandlerError
 from ._settings import Settings
+from ._virtual_loop import clock_or_none
 
 __all__ = ["TestSession", "make_loop"]
 
@@ -155,6 +157,12 @@ class TestSession:
         self._handler_errors_before = {
             id(server): len(server.handler_errors) for server in self._servers_in_use()
         }
+        clock = clock_or_none(runner.loop)
+        if clock is not None:
+            # A virtual clock that can never move again fails the test, with the same
+            # report as a timeout, instead of hanging it.
+            clock.on_stuck = self._stuck
+            undo.callback(setattr, clock, "on_stuck", None)
         if self.settings.timeout is not None and not debugger_attached():
             self._alarm = _watchdog.arm(self.settings.timeout, self._deadline_passed)
         undo.callback(self._disarm)
@@ -266,6 +274,23 @@ class TestSession:
         if task is None or task.done():
             # Nothing to cancel: the part that overran has ended (it blocked the loop);
             # the test fails when it finishes.
+            self._late_reports.append(report)
+            return
+        self._timeout_report = report
+        runner.interrupt()
+
+    def _stuck(self) -> None:
+        runner = self._runner
+        clock = clock_or_none(runner.loop) if runner is not None else None
+        if runner is None or clock is None or self._state != "open":
+            return
+        task = runner.current_task
+        report = LOOP_STUCK.format(
+            seconds=clock.stuck_for(),
+            phase=self._phase,
+            tasks=format_pending_tasks(runner.loop, task, self._phase),
+        )
+        if task is None or task.done():
             self._late_reports.append(report)
             return
         self._timeout_report = report

@@ -247,6 +247,12 @@ def virtual_loop_factory_for_settings(base_factory: LoopFactory | None) -> LoopF
         return _RefusedLoopFactory(error)
 
 
+def clock_or_none(loop: asyncio.AbstractEventLoop) -> Clock | None:
+    """Return the :class:`Clock` of ``loop``, or None for a loop on real time."""
+    clock = getattr(loop, "_aiotest_clock", None)
+    return clock if isinstance(clock, Clock) else None
+
+
 def clock_of(loop: asyncio.AbstractEventLoop | None = None) -> Clock:
     """Return the :class:`Clock` of ``loop`` (by default the running loop)."""
     if loop is None:

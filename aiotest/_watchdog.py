@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["Alarm", "arm"]
+__all__ = ["Alarm", "arm", "is_watchdog_thread"]
 
 
 class Alarm:
@@ -81,6 +81,11 @@ class _Watchdog:
 
 
 _WATCHDOG = _Watchdog()
+
+
+def is_watchdog_thread(thread: threading.Thread) -> bool:
+    """True for the watchdog's own thread: aiotest's, not work the test has in flight."""
+    return thread is _WATCHDOG._thread
 
 
 def arm(delay: float, callback: Callable[[], None]) -> Alarm:
