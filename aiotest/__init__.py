@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._aioresponses import CallbackResult, RequestCall, UnmatchedRequest, aioresponses
 from ._case import AioHTTPTestCase, AsyncTestCase
 from ._client import TestClient
 from ._decorators import (
@@ -16,6 +17,7 @@ from ._decorators import (
     strict,
     timeout,
 )
+from ._fakes import FakeHost, FakeRequest, fake_host
 from ._hygiene import GetEventLoopForbidden
 from ._legacy import current_loop, run_forever, run_until_complete, unittest_run_loop
 from ._loops import loop_context, setup_test_loop, teardown_test_loop
@@ -40,18 +42,25 @@ __all__ = [
     "AioHTTPTestCase",
     "AsyncTestCase",
     "BaseTestServer",
+    "CallbackResult",
+    "FakeHost",
+    "FakeRequest",
     "GetEventLoopForbidden",
     "HandlerError",
     "ProxyConnection",
     "RawTestServer",
+    "RequestCall",
     "TCPProxy",
     "TestClient",
     "TestServer",
+    "UnmatchedRequest",
+    "aioresponses",
     "catch_loop_exceptions",
     "check_leaks",
     "client_ssl_context",
     "current_loop",
     "executor_factory",
+    "fake_host",
     "forbid_get_event_loop",
     "get_port_socket",
     "get_unused_port_socket",
