@@ -68,6 +68,7 @@ _T = TypeVar("_T")
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 
+@functools.lru_cache(maxsize=256)
 def _is_loopback(host: str) -> bool:
     if host.lower() in _LOOPBACK_NAMES or host.lower().endswith(".localhost"):
         return True
@@ -77,6 +78,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=256)
 def _is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))
@@ -118,6 +120,9 @@ class Target:
     #: connects to an IP address directly, so a resolver cannot redirect it).
     unix_path: str | None = None
     certificate: HostCertificate | None = None
+    #: Keep connections open between requests. Only for a server on the test's own loop,
+    #: whose fake closes them (async) when it stops; a fake stopped from sync code cannot.
+    keep_alive: bool = False
 
 
 #: An interceptor's answer "not mine": ask the fakes installed before it, then the network.
@@ -216,12 +221,14 @@ class _Router:
     resolver: _FakeResolver
     ssl_context: ssl.SSLContext
     tcp: aiohttp.TCPConnector
+    pooled: aiohttp.TCPConnector
     trusted: dict[str, HostCertificate] = field(default_factory=dict)
     unix: dict[str, aiohttp.UnixConnector] = field(default_factory=dict)
 
 
-# One router per event loop; dropped when the last fake is uninstalled. force_close keeps
-# no idle connection, so a dropped router holds nothing open.
+# One router per event loop; dropped when the last fake is uninstalled. ``tcp`` keeps no
+# idle connection, so dropping it leaves nothing open; ``pooled`` is closed by the fakes
+# that use it (close_pooled_connections) before they go.
 _routers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Router] = (
     weakref.WeakKeyDictionary()
 )
@@ -234,12 +241,28 @@ def _router() -> _Router:
     if router is None:
         resolver = _FakeResolver()
         context = client_context_trusting()
+        # No DNS cache: the resolver is a dict lookup, and a cached answer would outlive
+        # the fake that gave it.
         tcp = aiohttp.TCPConnector(
             resolver=resolver, ssl=context, force_close=True, use_dns_cache=False
         )
+        pooled = aiohttp.TCPConnector(resolver=resolver, ssl=context, use_dns_cache=False)
         _own_connectors.add(tcp)
-        router = _routers[loop] = _Router(resolver, context, tcp)
+        _own_connectors.add(pooled)
+        router = _routers[loop] = _Router(resolver, context, tcp, pooled)
     return router
+
+
+async def close_pooled_connections() -> None:
+    """Close the idle connections to fakes kept by the current loop's router."""
+    router = _routers.get(asyncio.get_running_loop())
+    if router is not None:
+        await router.pooled.close()
+        _own_connectors.discard(router.pooled)
+        router.pooled = aiohttp.TCPConnector(
+            resolver=router.resolver, ssl=router.ssl_context, use_dns_cache=False
+        )
+        _own_connectors.add(router.pooled)
 
 
 async def _connect(
@@ -287,7 +310,8 @@ async def _connect_to(
         router.ssl_context.load_verify_locations(cadata=target.certificate.authority_pem)
     port = req.url.port or (443 if req.is_ssl() else 80)
     router.resolver.table[(host, port)] = (target.host, target.port)
-    return await router.tcp.connect(req, traces, timeout)
+    connector = router.pooled if target.keep_alive else router.tcp
+    return await connector.connect(req, traces, timeout)
 
 
 # --- native fake hosts --------------------------------------------------------------------------
@@ -346,6 +370,7 @@ class FakeHost:
         record_bodies: bool = True,
     ) -> None:
         self.origin = _parse_origin(origin)
+        self._origin_text = str(self.origin).rstrip("/")
         if not isinstance(app, web.Application) and not callable(app):
             raise TypeError(FAKE_NEEDS_APP.format(type_name=type(app).__name__))
         if _is_ip(self.origin.raw_host or "") and self.origin.scheme == "https":
@@ -406,7 +431,7 @@ class FakeHost:
                 self._proxy = TCPProxy("127.0.0.1", port)
                 await self._proxy.start()
                 port = self._proxy.proxy_port
-            self._target = Target("127.0.0.1", port, unix_path, certificate)
+            self._target = Target("127.0.0.1", port, unix_path, certificate, keep_alive=True)
         except BaseException:
             await self.close()
             raise
@@ -423,6 +448,8 @@ class FakeHost:
 
     async def close(self) -> None:
         """Stop intercepting, then stop the proxy and the server; a second call does nothing."""
+        if self in _interceptors:
+            await close_pooled_connections()
         self.uninstall()
         proxy, self._proxy = self._proxy, None
         if proxy is not None:
@@ -447,7 +474,7 @@ class FakeHost:
     @web.middleware
     async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
         body = await request.read() if self.record_bodies and request.can_read_body else b""
-        url = self.origin.join(URL(request.raw_path, encoded=True))
+        url = URL(self._origin_text + request.raw_path, encoded=True)
         route = request.match_info.route
         matched = None if isinstance(request.match_info.http_exception, Exception) else route
         self.journal.append(FakeRequest(request.method, url, request.headers, body, matched))
