@@ -352,6 +352,39 @@ class HygieneTest(unittest.IsolatedAsyncioTestCase):
         await host.close()
 
 
+async def peer(request: web.Request) -> web.Response:
+    assert request.transport is not None
+    return web.Response(text=str(request.transport.get_extra_info("peername")[1]))
+
+
+def peer_app() -> web.Application:
+    app = web.Application()
+    app.router.add_get("/peer", peer)
+    return app
+
+
+class ConnectionReuseTest(unittest.IsolatedAsyncioTestCase):
+    async def test_connections_are_reused_then_closed_with_the_fake(self) -> None:
+        import gc
+        import warnings
+
+        async with aiohttp.ClientSession() as session:
+            async with fake_host("http://api.example.com", peer_app):
+                ports = []
+                for _ in range(3):
+                    async with session.get("http://api.example.com/peer") as response:
+                        ports.append(await response.text())
+                router = _fakes._router()
+            # The three requests came over one connection, from one client port.
+            self.assertEqual(len(set(ports)), 1)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                del router
+                gc.collect()
+            self.assertEqual([str(w.message) for w in caught], [])
+            self.assertEqual(len(_fakes._routers), 0)
+
+
 class BadInputTest(unittest.TestCase):
     def test_origin_problems_are_named(self) -> None:
         cases = {
