@@ -17,6 +17,7 @@ from ._decorators import (
     strict,
     timeout,
 )
+from ._fake_api import FakeAPI, FakeReply, FakeRoute
 from ._fakes import FakeHost, FakeRequest, fake_host
 from ._hygiene import GetEventLoopForbidden
 from ._legacy import current_loop, run_forever, run_until_complete, unittest_run_loop
@@ -43,8 +44,11 @@ __all__ = [
     "AsyncTestCase",
     "BaseTestServer",
     "CallbackResult",
+    "FakeAPI",
     "FakeHost",
+    "FakeReply",
     "FakeRequest",
+    "FakeRoute",
     "GetEventLoopForbidden",
     "HandlerError",
     "ProxyConnection",

@@ -87,6 +87,9 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+#: The key under which a fake's request carries its journal entry, for its handlers.
+JOURNAL_ENTRY = "aiotest.fake_request"
+
 _HTTP_SCHEMES = {"ws": "http", "wss": "https"}
 
 
@@ -477,7 +480,9 @@ class FakeHost:
         url = URL(self._origin_text + request.raw_path, encoded=True)
         route = request.match_info.route
         matched = None if isinstance(request.match_info.http_exception, Exception) else route
-        self.journal.append(FakeRequest(request.method, url, request.headers, body, matched))
+        entry = FakeRequest(request.method, url, request.headers, body, matched)
+        self.journal.append(entry)
+        request[JOURNAL_ENTRY] = entry
         response: web.StreamResponse = await handler(request)
         return response
 
