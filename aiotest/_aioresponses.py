@@ -260,6 +260,35 @@ class _ServerThread:
             await server.close()
 
 
+# The session methods are wrapped once, however many instances are started, and restored
+# when the last one stops, in whatever order they stop.
+_recorders: list[aioresponses] = []
+_undo_recording: list[Callable[[], None]] = []
+_recording_lock = threading.Lock()
+
+
+def _record(session: aiohttp.ClientSession, method: str, url: Any, kwargs: dict[str, Any]) -> None:
+    # The newest instance answers a request, so it is the one to record the call.
+    if _recorders:
+        _recorders[-1]._record_call(session, method, url, kwargs)
+
+
+def _start_recording(instance: aioresponses) -> None:
+    with _recording_lock:
+        if not _recorders:
+            _undo_recording.append(_compat.wrap_session_calls(_record))
+        _recorders.append(instance)
+
+
+def _stop_recording(instance: aioresponses) -> None:
+    with _recording_lock:
+        if instance in _recorders:
+            _recorders.remove(instance)
+        if not _recorders:
+            while _undo_recording:
+                _undo_recording.pop()()
+
+
 class aioresponses:
     """Register responses for outbound requests; each is served over a real connection.
 
@@ -286,7 +315,6 @@ class aioresponses:
         self._decisions: dict[tuple[str, str, str], collections.deque[_Spec]] = {}
         self._lock = threading.Lock()
         self._server: _ServerThread | None = None
-        self._undo_calls: Callable[[], None] | None = None
         self.where = "<not started>"
 
     def __repr__(self) -> str:
@@ -304,7 +332,7 @@ class aioresponses:
         server = _ServerThread(self._serve)
         server.start()
         self._server = server
-        self._undo_calls = _compat.wrap_session_calls(self._record_call)
+        _start_recording(self)
         _fakes.install(self)
 
     def stop(self) -> None:
@@ -317,9 +345,7 @@ class aioresponses:
     def uninstall(self) -> None:
         """Stop intercepting (for aiotest's leak checks)."""
         _fakes.uninstall(self)
-        undo, self._undo_calls = self._undo_calls, None
-        if undo is not None:
-            undo()
+        _stop_recording(self)
         server, self._server = self._server, None
         if server is not None:
             server.stop()

@@ -297,3 +297,26 @@ class SyncDecoratorTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class NestedTest(unittest.IsolatedAsyncioTestCase):
+    async def test_instances_stopped_out_of_order_restore_aiohttp(self) -> None:
+        originals = [aiohttp.BaseConnector.connect, aiohttp.ClientSession.get]
+        outer, inner = aioresponses(), aioresponses()
+        outer.start()
+        inner.start()
+        inner.get(URL_, body="inner")
+        async with aiohttp.ClientSession() as session:
+            async with session.get(URL_) as response:
+                self.assertEqual(await response.text(), "inner")
+            outer.stop()  # the outer one first
+            self.assertNotEqual(
+                [aiohttp.BaseConnector.connect, aiohttp.ClientSession.get], originals
+            )
+            inner.get(URL_, body="still inner")
+            async with session.get(URL_) as response:
+                self.assertEqual(await response.text(), "still inner")
+            inner.stop()
+        self.assertEqual([aiohttp.BaseConnector.connect, aiohttp.ClientSession.get], originals)
+        self.assertEqual(len(inner.requests[("GET", URL(URL_).with_query("a=1&b=2"))]), 2)
+        self.assertEqual(outer.requests, {})
