@@ -257,7 +257,15 @@ class _ServerThread:
 
     async def _stop(self) -> None:
         for server in self.servers:
+            # This loop stops right after: a TLS connection must not wait for its peer's
+            # goodbye, which the client, whose responses are all read, may never send.
+            for connection in server.handler.connections if server.started else ():
+                if connection.transport is not None:
+                    connection.transport.abort()
             await server.close()
+        # A transport closes its socket one loop turn after abort().
+        for _ in range(3):
+            await asyncio.sleep(0)
 
 
 # The session methods are wrapped once, however many instances are started, and restored

@@ -63,7 +63,10 @@ class AioresponsesTest(unittest.IsolatedAsyncioTestCase):
         with aioresponses() as m:
             m.get(URL_, repeat=2, status=201)
             m.get(URL_, status=202)
-            statuses = [(await self.session.get(URL_)).status for _ in range(3)]
+            statuses = []
+            for _ in range(3):
+                async with self.session.get(URL_) as response:
+                    statuses.append(response.status)
             self.assertEqual(statuses, [201, 201, 202])
             with self.assertRaises(aiohttp.ClientConnectionError):
                 await self.session.get(URL_)
