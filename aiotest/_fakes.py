@@ -93,11 +93,13 @@ JOURNAL_ENTRY = "aiotest.fake_request"
 _HTTP_SCHEMES = {"ws": "http", "wss": "https"}
 
 
-def _http_origin(url: URL) -> URL:
-    """The origin of ``url``, with ws/wss spelt http/https as the fake's origin is."""
-    origin = url.origin()
-    scheme = _HTTP_SCHEMES.get(origin.scheme)
-    return origin.with_scheme(scheme) if scheme else origin
+def _origin_key(url: URL) -> tuple[str, str, int | None]:
+    """Scheme, host and port of ``url``: ws/wss spelt http/https, the default port explicit.
+
+    ``https://h`` and ``https://h:443`` are one origin, and so are ``wss://h`` and ``https://h``.
+    """
+    scheme = _HTTP_SCHEMES.get(url.scheme, url.scheme)
+    return scheme, (url.raw_host or "").lower(), url.port
 
 
 def _installed_at() -> str:
@@ -374,6 +376,7 @@ class FakeHost:
     ) -> None:
         self.origin = _parse_origin(origin)
         self._origin_text = str(self.origin).rstrip("/")
+        self._origin_key = _origin_key(self.origin)
         if not isinstance(app, web.Application) and not callable(app):
             raise TypeError(FAKE_NEEDS_APP.format(type_name=type(app).__name__))
         if _is_ip(self.origin.raw_host or "") and self.origin.scheme == "https":
@@ -412,7 +415,7 @@ class FakeHost:
         if self.server is not None:
             return
         for other in _interceptors:
-            if isinstance(other, FakeHost) and other.origin == self.origin:
+            if isinstance(other, FakeHost) and other._origin_key == self._origin_key:
                 raise ValueError(FAKE_ALREADY_FAKED.format(origin=self.origin, where=other.where))
         self.where = _installed_at()
         source = self._app_source
@@ -470,7 +473,7 @@ class FakeHost:
 
     async def route(self, req: aiohttp.ClientRequest) -> Target | None:
         """The fake's server, for a request to its origin."""
-        if self._target is not None and _http_origin(req.url) == self.origin:
+        if self._target is not None and _origin_key(req.url) == self._origin_key:
             return self._target
         return None
 

@@ -117,6 +117,13 @@ class FakeHostTest(unittest.IsolatedAsyncioTestCase):
             body = await response.json()
         self.assertEqual(body["host"], "10.1.2.3:8080")
 
+    async def test_default_port_spelt_out_and_any_case_reach_the_fake(self) -> None:
+        async with fake_host("https://api.example.com", small_app) as host:
+            for url in ("https://api.example.com:443/v1/a", "https://API.example.com/v1/b"):
+                async with self.session.get(url) as response:
+                    self.assertEqual(response.status, 200)
+        self.assertEqual(len(host.journal), 2)
+
     async def test_other_port_of_a_faked_host_is_not_faked(self) -> None:
         async with fake_host("http://api.example.com:8080", small_app) as host:
             calls: list[str] = []
@@ -412,7 +419,7 @@ class DuplicateTest(unittest.IsolatedAsyncioTestCase):
     async def test_an_origin_is_faked_once(self) -> None:
         async with fake_host("http://api.example.com", small_app):
             with self.assertRaisesRegex(ValueError, "already faked by the fake installed at"):
-                async with fake_host("http://api.example.com", small_app):
+                async with fake_host("http://api.example.com:80", small_app):
                     pass
 
 
