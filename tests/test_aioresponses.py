@@ -239,6 +239,12 @@ class AioresponsesTest(unittest.IsolatedAsyncioTestCase):
                     self.assertEqual(await response.text(), "own server")
                 m.assert_not_called()
 
+    async def test_https_to_an_ip_address_is_refused_with_the_reason(self) -> None:
+        with aioresponses() as m:
+            m.get("https://10.9.8.7/x")
+            with self.assertRaisesRegex(aiohttp.ClientConnectionError, "fake a host name"):
+                await self.session.get("https://10.9.8.7/x")
+
     async def test_response_class_is_refused_with_the_fix(self) -> None:
         with aioresponses() as m, self.assertRaisesRegex(ValueError, "to the ClientSession"):
             m.get(URL_, response_class=aiohttp.ClientResponse)
