@@ -38,6 +38,7 @@ __all__ = [
     "FakeHost",
     "FakeRequest",
     "active_fakes",
+    "close_all_fakes",
     "fake_host",
     "uninstall_all_fakes",
 ]
@@ -191,6 +192,24 @@ def uninstall_all_fakes() -> list[str]:
             interceptor.uninstall()
             uninstall(interceptor)
         return leaked
+
+
+async def close_all_fakes() -> list[str]:
+    """Like :func:`uninstall_all_fakes`, then also close the servers of leaked fake hosts.
+
+    For the test engine, on the test's loop: a leaked :class:`FakeHost` keeps its server
+    (and its application's cleanup) until closed, which only an awaiting caller can do.
+    """
+    with _registry_lock:
+        leaked = active_fakes()
+        interceptors = list(reversed(_interceptors))
+    for interceptor in interceptors:
+        if isinstance(interceptor, FakeHost):
+            await interceptor.close()
+        else:
+            interceptor.uninstall()
+            uninstall(interceptor)
+    return leaked
 
 
 class _FakeResolver(AbstractResolver):

@@ -392,6 +392,23 @@ class ConnectionReuseTest(unittest.IsolatedAsyncioTestCase):
             self.assertEqual(len(_fakes._routers), 0)
 
 
+class CloseAllTest(unittest.IsolatedAsyncioTestCase):
+    async def test_close_all_fakes_closes_leaked_servers_too(self) -> None:
+        from aiotest import aioresponses
+
+        host = fake_host("http://api.example.com", small_app)
+        await host.start()
+        mocked = aioresponses()
+        mocked.start()
+        leaked = await _fakes.close_all_fakes()
+        self.assertEqual(len(leaked), 2)
+        self.assertTrue(leaked[0].startswith("fake host http://api.example.com, installed at"))
+        self.assertTrue(leaked[1].startswith("aioresponses with 0 registrations, installed at"))
+        self.assertEqual(_fakes.active_fakes(), [])
+        self.assertTrue(host.server is not None and host.server.closed)
+        self.assertEqual(await _fakes.close_all_fakes(), [])
+
+
 class BadInputTest(unittest.TestCase):
     def test_origin_problems_are_named(self) -> None:
         cases = {
