@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._aioresponses import CallbackResult, RequestCall, UnmatchedRequest, aioresponses
 from ._case import AioHTTPTestCase, AsyncTestCase
 from ._client import TestClient
 from ._clock import Clock, LoopStuck
@@ -18,6 +19,8 @@ from ._decorators import (
     timeout,
     virtual_time,
 )
+from ._fake_api import FakeAPI, FakeReply, FakeRoute
+from ._fakes import FakeHost, FakeRequest, fake_host
 from ._hygiene import GetEventLoopForbidden
 from ._legacy import current_loop, run_forever, run_until_complete, unittest_run_loop
 from ._loops import loop_context, setup_test_loop, teardown_test_loop
@@ -43,21 +46,31 @@ __all__ = [
     "AioHTTPTestCase",
     "AsyncTestCase",
     "BaseTestServer",
+    "CallbackResult",
     "Clock",
+    "FakeAPI",
+    "FakeHost",
+    "FakeReply",
+    "FakeRequest",
+    "FakeRoute",
     "GetEventLoopForbidden",
     "HandlerError",
     "LoopStuck",
     "ProxyConnection",
     "RawTestServer",
+    "RequestCall",
     "TCPProxy",
     "TestClient",
     "TestServer",
+    "UnmatchedRequest",
+    "aioresponses",
     "catch_loop_exceptions",
     "check_leaks",
     "client_ssl_context",
     "clock_of",
     "current_loop",
     "executor_factory",
+    "fake_host",
     "forbid_get_event_loop",
     "get_port_socket",
     "get_unused_port_socket",

@@ -20,6 +20,7 @@ _EXTERNAL = (
     "collections",
     "concurrent",
     "contextlib",
+    "re",
     "socket",
     "ssl",
     "typing",
