@@ -168,6 +168,10 @@ LOOP_STUCK = (
     "I/O and nothing in flight (a future nobody resolves, an event nobody sets?); {phase} "
     "was cancelled.\nTasks pending then:\n{tasks}"
 )
+FAKES_LEFT_INSTALLED = (
+    "the test left {count} fake(s) installed (check_leaks); aiotest uninstalled them. Use "
+    "them as 'async with' / 'with' or a decorator, or stop() them in a cleanup:\n"
+)
 SESSION_CLOSED = "the test's loop is closed; {what} cannot run on it any more"
 
 # settings: values, decorator targets and environment variables (aiotest/_settings.py and

@@ -29,9 +29,11 @@ from typing import Any, TypeVar
 
 from . import _watchdog
 from ._compat import frame_of_thread
+from ._fakes import active_fakes, close_all_fakes
 from ._hygiene import Guards, debugger_attached, format_pending_tasks, user_stack
 from ._leaks import is_internal_file
 from ._messages import (
+    FAKES_LEFT_INSTALLED,
     LOOP_STUCK,
     SESSION_CLOSED,
     TASKS_ABANDONED,
@@ -360,6 +362,14 @@ class TestSession:
             problems.extend(self._run_in_context(runner, guards.findings()))
         else:
             problems.extend(guards.findings_now())
+        if active_fakes():
+            # A fake host or aioresponses left installed would answer the next test's calls.
+            leaked = self._run_in_context(runner, close_all_fakes())
+            if self.settings.check_leaks and leaked:
+                problems.append(
+                    FAKES_LEFT_INSTALLED.format(count=len(leaked))
+                    + "\n".join(f"- {line}" for line in leaked)
+                )
         self._step("findings read")
         self._state = "finished"
         if self._shared_runner is None:

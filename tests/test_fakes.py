@@ -11,6 +11,7 @@ import aiohttp
 from aiohttp import web
 from cryptography import x509
 
+import aiotest
 from aiotest import FakeHost, TestServer, _fakes, fake_host
 from aiotest._fake_tls import certificate_for
 
@@ -442,3 +443,35 @@ class DuplicateTest(unittest.IsolatedAsyncioTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class EngineHygieneTest(unittest.TestCase):
+    """A fake left installed is undone when its test ends, and check_leaks reports it."""
+
+    def leaking_case(self, check_leaks: bool) -> type[aiotest.AsyncTestCase]:
+        class Leaks(aiotest.AsyncTestCase):
+            async def test_1_leaves_a_fake_installed(self) -> None:
+                await fake_host("http://api.example.com", small_app).start()
+
+            async def test_2_finds_no_fake(self) -> None:
+                self.assertEqual(_fakes.active_fakes(), [])
+
+        Leaks.check_leaks = check_leaks  # type: ignore[misc]
+        return Leaks
+
+    def test_check_leaks_fails_the_test_that_left_a_fake(self) -> None:
+        result = unittest.TestResult()
+        unittest.defaultTestLoader.loadTestsFromTestCase(self.leaking_case(True)).run(result)
+        self.assertEqual(result.errors, [])
+        [(failed, report)] = result.failures
+        self.assertEqual(failed.id().rsplit(".", 1)[-1], "test_1_leaves_a_fake_installed")
+        self.assertIn("the test left 1 fake(s) installed (check_leaks)", report)
+        self.assertIn("fake host http://api.example.com, installed at", report)
+        self.assertEqual(_fakes.active_fakes(), [])
+
+    def test_without_check_leaks_the_fake_is_still_undone(self) -> None:
+        result = unittest.TestResult()
+        unittest.defaultTestLoader.loadTestsFromTestCase(self.leaking_case(False)).run(result)
+        self.assertEqual(result.failures + result.errors, [])
+        self.assertEqual(result.testsRun, 2)
+        self.assertEqual(_fakes.active_fakes(), [])
