@@ -456,7 +456,7 @@ class EngineHygieneTest(unittest.TestCase):
             async def test_2_finds_no_fake(self) -> None:
                 self.assertEqual(_fakes.active_fakes(), [])
 
-        Leaks.check_leaks = check_leaks  # type: ignore[misc]
+        Leaks.check_leaks = check_leaks
         return Leaks
 
     def test_check_leaks_fails_the_test_that_left_a_fake(self) -> None:
