@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import sys
+import threading
 import traceback
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 from types import FrameType, TracebackType
 from typing import Any
 
 from aiohttp import web
 
-__all__ = ["HandlerError", "HandlerErrorLog", "format_handler_errors"]
+__all__ = ["HandlerError", "HandlerErrorLog", "format_handler_errors", "quiet_handler_errors"]
 
 # How far up from the logging call to look for the request being handled: aiohttp calls
 # logger.exception() from RequestHandler.handle_error(request, ...) or one call below it.
@@ -21,6 +23,29 @@ _UNKNOWN_REQUEST = "(request unknown)"
 _OWN_FRAMES = 1 if sys.version_info >= (3, 11) else 2
 
 _ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+# How many quiet_handler_errors() blocks are open, in any thread: servers run on whichever
+# loop a test uses, so quietness is process-wide rather than per thread or per server.
+_quiet_depth = 0
+_quiet_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def quiet_handler_errors() -> Iterator[None]:
+    """While open, handler exceptions are recorded but not passed on to the server's logger.
+
+    A test that expects a handler error (a 500) then prints no traceback; the record stays
+    on the server for the report of a failing test. Blocks nest, from any thread; once the
+    last one closes, every record reaches the logger again. Other records always do.
+    """
+    global _quiet_depth
+    with _quiet_lock:
+        _quiet_depth += 1
+    try:
+        yield
+    finally:
+        with _quiet_lock:
+            _quiet_depth -= 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,7 +107,10 @@ class HandlerErrorLog(logging.LoggerAdapter):  # type: ignore[type-arg]
         self.errors = errors
 
     def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
-        """Record an ERROR that carries an exception; pass every message on."""
+        """Record an ERROR that carries an exception; pass every message on.
+
+        Inside :func:`quiet_handler_errors`, a recorded ERROR is not passed on.
+        """
         if level >= logging.ERROR:
             info = _exc_info(kwargs.get("exc_info"))
             if info is not None:
@@ -93,6 +121,8 @@ class HandlerErrorLog(logging.LoggerAdapter):  # type: ignore[type-arg]
                         traceback="".join(traceback.format_exception(*info)),
                     )
                 )
+                if _quiet_depth:
+                    return
         # Attribute the log record to aiohttp's caller, not to this adapter; before 3.11
         # logging counted its own frames in stacklevel too.
         kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + _OWN_FRAMES

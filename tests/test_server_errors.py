@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import subprocess
+import sys
+import threading
 import unittest
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 import aiotest
+from aiotest._server_errors import HandlerErrorLog, quiet_handler_errors
 
 from ._hygiene_helpers import LOOPS, HygieneTestCase, on_loop, run_case
 
@@ -227,6 +232,165 @@ class RaiseServerExceptionsTest(HygieneTestCase):
 
         with self.assertLogs("aiohttp.server", level="ERROR"):
             self.assertFailedWith(run_case(Case), RAISED.format(count=1))
+
+
+class ListHandler(logging.Handler):
+    """Keeps every record that reaches a logger."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+class QuietHandlerErrorsTest(unittest.IsolatedAsyncioTestCase):
+    """quiet_handler_errors(), used directly around a TestServer in a plain test case."""
+
+    async def asyncSetUp(self) -> None:
+        self.server = aiotest.TestServer(make_app())
+        self.client = aiotest.TestClient(self.server)
+        await self.client.start_server()
+        self.addAsyncCleanup(self.client.close)
+        self.logged = ListHandler()
+        logger = logging.getLogger("aiohttp.server")
+        logger.addHandler(self.logged)
+        self.addCleanup(logger.removeHandler, self.logged)
+
+    async def get_500(self) -> None:
+        async with self.client.get("/broken") as response:
+            self.assertEqual(response.status, 500)
+
+    def logged_errors(self) -> list[str]:
+        return [r.getMessage() for r in self.logged.records if r.levelno >= logging.ERROR]
+
+    async def test_outside_it_the_error_is_recorded_and_logged(self) -> None:
+        await self.get_500()
+        self.assertEqual(len(self.server.handler_errors), 1)
+        self.assertEqual(len(self.logged_errors()), 1)
+        self.assertIn("Error handling request", self.logged_errors()[0])
+
+    async def test_inside_it_the_error_is_recorded_but_not_logged(self) -> None:
+        with quiet_handler_errors():
+            await self.get_500()
+        [error] = self.server.handler_errors
+        self.assertIsInstance(error.exception, ZeroDivisionError)
+        self.assertEqual(self.logged_errors(), [])
+
+    async def test_blocks_nest_and_the_last_one_out_restores_logging(self) -> None:
+        with quiet_handler_errors():
+            with quiet_handler_errors():
+                await self.get_500()
+            await self.get_500()
+            self.assertEqual(self.logged_errors(), [])
+        await self.get_500()
+        self.assertEqual(len(self.server.handler_errors), 3)
+        self.assertEqual(len(self.logged_errors()), 1)
+
+    async def test_logging_is_restored_when_the_block_raises(self) -> None:
+        with self.assertRaises(LookupError), quiet_handler_errors():
+            raise LookupError
+        await self.get_500()
+        self.assertEqual(len(self.logged_errors()), 1)
+
+    async def test_other_records_still_pass_inside_it(self) -> None:
+        log = HandlerErrorLog(logging.getLogger("aiohttp.server"), [])
+        try:
+            raise KeyError("below error level")
+        except KeyError:
+            with quiet_handler_errors():
+                log.warning("a warning with its exception", exc_info=True)
+                log.error("an error without an exception")
+                log.critical("critical, without an exception")
+        self.assertEqual(log.errors, [])
+        self.assertEqual(
+            [r.getMessage() for r in self.logged.records],
+            [
+                "a warning with its exception",
+                "an error without an exception",
+                "critical, without an exception",
+            ],
+        )
+
+    async def test_it_applies_to_servers_in_other_threads(self) -> None:
+        # Process-wide: a server running on another thread's loop is quiet too.
+        done = threading.Event()
+        statuses: list[int] = []
+
+        def serve_and_request() -> None:
+            async def main() -> None:
+                client = aiotest.TestClient(aiotest.TestServer(make_app()))
+                async with client, client.get("/broken") as response:
+                    statuses.append(response.status)
+
+            asyncio.run(main())
+            done.set()
+
+        with quiet_handler_errors():
+            thread = threading.Thread(target=serve_and_request)
+            thread.start()
+            await asyncio.to_thread(thread.join)
+        self.assertTrue(done.is_set())
+        self.assertEqual(statuses, [500])
+        self.assertEqual(self.logged_errors(), [])
+
+    async def test_blocks_opened_and_closed_in_many_threads_leave_logging_on(self) -> None:
+        barrier = threading.Barrier(8)
+
+        def enter_and_leave() -> None:
+            for _ in range(200):
+                with quiet_handler_errors():
+                    pass
+            barrier.wait()
+
+        threads = [threading.Thread(target=enter_and_leave) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            await asyncio.to_thread(thread.join)
+        await self.get_500()
+        self.assertEqual(len(self.logged_errors()), 1)
+
+
+# A script that serves a failing handler, first inside quiet_handler_errors(), then outside,
+# with logging as Python leaves it unconfigured: aiohttp's traceback goes to stderr.
+_STDERR_SCRIPT = """
+import asyncio, sys
+from aiohttp import web
+import aiotest
+from aiotest._server_errors import quiet_handler_errors
+
+async def broken(request):
+    raise ZeroDivisionError("the handler's bug")
+
+async def get_500():
+    async with aiotest.TestClient(aiotest.RawTestServer(broken)) as client:
+        async with client.get("/") as response:
+            assert response.status == 500, response.status
+
+with quiet_handler_errors():
+    asyncio.run(get_500())
+print("-- outside --", file=sys.stderr, flush=True)
+asyncio.run(get_500())
+"""
+
+
+class QuietHandlerErrorsStderrTest(unittest.TestCase):
+    def test_traceback_reaches_stderr_only_outside_the_block(self) -> None:
+        done = subprocess.run(
+            [sys.executable, "-c", _STDERR_SCRIPT],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        self.assertEqual(done.returncode, 0, done.stderr)
+        inside, separator, outside = done.stderr.partition("-- outside --")
+        self.assertEqual(separator, "-- outside --", done.stderr)
+        self.assertEqual(inside, "")
+        self.assertIn("Error handling request", outside)
+        self.assertIn("ZeroDivisionError: the handler's bug", outside)
 
 
 if __name__ == "__main__":
