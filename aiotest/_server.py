@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import itertools
 import os
 import socket
 import sys
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from types import TracebackType
@@ -34,6 +36,7 @@ __all__ = [
     "TestServer",
     "get_port_socket",
     "get_unused_port_socket",
+    "live_servers",
     "unused_port",
 ]
 
@@ -88,6 +91,22 @@ def _family_and_url_host(host: str) -> tuple[socket.AddressFamily, str]:
     return socket.AF_INET, host
 
 
+# Every server started and not yet closed, by start number. The values are weak: a test
+# that drops a server without closing it has leaked it, and the registry must not hide that
+# by keeping it alive. Dict order is insertion order, so values come out in start order.
+_live: weakref.WeakValueDictionary[int, BaseTestServer] = weakref.WeakValueDictionary()
+_start_numbers = itertools.count()
+
+
+def live_servers() -> list[BaseTestServer]:
+    """Return the aiotest servers started and not yet closed, in the order they started.
+
+    Any server counts, whoever made it (the test case, the test itself, a fake upstream
+    host), on any loop or thread; one whose start failed never does.
+    """
+    return list(_live.values())
+
+
 class BaseTestServer(ABC):
     """A server for one test: bound once on loopback, started and closed by the test."""
 
@@ -118,6 +137,7 @@ class BaseTestServer(ABC):
         self._runner_kwargs = kwargs
         #: Exceptions that request handlers let escape to the server, oldest first.
         self.handler_errors: list[HandlerError] = []
+        self._start_number: int | None = None
 
     async def start_server(
         self, loop: asyncio.AbstractEventLoop | None = None, **kwargs: Any
@@ -156,6 +176,8 @@ class BaseTestServer(ABC):
         if not self.scheme:
             self.scheme = "https" if self._ssl else "http"
         self._root = URL(f"{self.scheme}://{url_host}:{self.port}")
+        self._start_number = next(_start_numbers)
+        _live[self._start_number] = self
 
     async def _abort_start(self, runner: web.BaseRunner, sock: socket.socket | None) -> None:
         try:
@@ -206,6 +228,8 @@ class BaseTestServer(ABC):
         """Stop serving and run the application's cleanup; a second call does nothing."""
         if self.started and not self._closed:
             self._closed = True
+            if self._start_number is not None:
+                _live.pop(self._start_number, None)
             assert self.runner is not None
             await self.runner.cleanup()
             self._root = None
