@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from aiohttp import web
 
 import aiotest
-from aiotest._server_errors import HandlerErrorLog, quiet_handler_errors
+from aiotest._server_errors import HandlerErrorLog, collect_handler_errors, quiet_handler_errors
 
 from ._hygiene_helpers import LOOPS, HygieneTestCase, on_loop, run_case
 
@@ -382,6 +383,57 @@ class QuietHandlerErrorsTest(unittest.IsolatedAsyncioTestCase):
             await asyncio.to_thread(thread.join)
         await self.get_500()
         self.assertEqual(len(self.logged_errors()), 1)
+
+
+class CollectHandlerErrorsTest(unittest.IsolatedAsyncioTestCase):
+    """collect_handler_errors(): every error any aiotest server records while it is open."""
+
+    async def asyncSetUp(self) -> None:
+        capture = server_logs()
+        capture.__enter__()
+        self.addCleanup(capture.__exit__, None, None, None)
+
+    async def request(self, server: aiotest.BaseTestServer, path: str) -> int:
+        client: aiotest.TestClient[web.BaseRequest, None] = aiotest.TestClient(server)
+        async with client, client.get(path) as response:
+            return response.status
+
+    async def test_servers_closed_and_dropped_inside_the_block_are_seen(self) -> None:
+        before = aiotest.TestServer(make_app())
+        self.assertEqual(await self.request(before, "/broken?n=0"), 500)
+        with collect_handler_errors() as errors:
+            self.assertEqual(await self.request(aiotest.TestServer(make_app()), "/broken?n=1"), 500)
+            self.assertEqual(await self.request(aiotest.RawTestServer(broken), "/raw?n=2"), 500)
+            self.assertEqual(await self.request(aiotest.TestServer(make_app()), "/missing"), 404)
+            self.assertEqual(await self.request(aiotest.TestServer(make_app()), "/ok"), 200)
+            gc.collect()
+        self.assertEqual([e.request_line for e in errors], ["GET /broken?n=1", "GET /raw?n=2"])
+        self.assertTrue(all(isinstance(e.exception, ZeroDivisionError) for e in errors))
+        # Errors after the block are not added to its list.
+        self.assertEqual(await self.request(aiotest.TestServer(make_app()), "/broken"), 500)
+        self.assertEqual(len(errors), 2)
+
+    async def test_nested_blocks_each_get_every_error(self) -> None:
+        with collect_handler_errors() as outer:
+            await self.request(aiotest.TestServer(make_app()), "/broken?n=1")
+            with collect_handler_errors() as inner, collect_handler_errors() as twin:
+                await self.request(aiotest.TestServer(make_app()), "/broken?n=2")
+            await self.request(aiotest.TestServer(make_app()), "/broken?n=3")
+        self.assertEqual([e.request_line for e in inner], ["GET /broken?n=2"])
+        self.assertEqual(twin, inner)
+        self.assertIsNot(twin, inner)
+        self.assertEqual(
+            [e.request_line for e in outer],
+            ["GET /broken?n=1", "GET /broken?n=2", "GET /broken?n=3"],
+        )
+
+    async def test_errors_from_a_server_on_another_thread_are_seen(self) -> None:
+        def serve_and_request() -> None:
+            asyncio.run(self.request(aiotest.RawTestServer(broken), "/thread"))
+
+        with collect_handler_errors() as errors:
+            await asyncio.to_thread(serve_and_request)
+        self.assertEqual([e.request_line for e in errors], ["GET /thread"])
 
 
 # A script that serves a failing handler, first inside quiet_handler_errors(), then outside,
