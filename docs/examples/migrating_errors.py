@@ -22,7 +22,7 @@ class MistakeTests(AsyncTestCase):
             self.assertIn("wrap an aiohttp.web.Application in TestServer(app)", help_note)
 
     async def test_servers_use_async_with(self) -> None:
-        with self.assertRaisesRegex(TypeError, "use 'async with'"), TestServer(web.Application()):
+        with self.assertRaisesRegex(TypeError, "^Use async with"), TestServer(web.Application()):
             pass
 
     def test_forgotten_get_application(self) -> None:

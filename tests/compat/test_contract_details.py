@@ -42,6 +42,21 @@ def make_suite(tu: ModuleType) -> list[type[unittest.TestCase]]:
                         f"server must be TestServer instance, found type: {type(wrong)!r}",
                     )
 
+        async def test_plain_with_is_refused_with_aiohttps_text(self) -> None:
+            server = tu.TestServer(make_app())
+            client = tu.TestClient(tu.TestServer(make_app()))
+            try:
+                for target in (server, client):
+                    with self.subTest(target=type(target).__name__):
+                        with self.assertRaises(TypeError) as caught, target:
+                            pass
+                        self.assertTrue(
+                            str(caught.exception).startswith("Use async with instead"),
+                            str(caught.exception),
+                        )
+            finally:
+                await client.close()
+
         async def test_mocked_coro_without_a_value_gives_the_not_given_marker(self) -> None:
             marker = await tu.make_mocked_coro()()
             self.assertIsNotNone(marker)
