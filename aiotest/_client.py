@@ -14,7 +14,7 @@ from yarl import URL
 
 from ._compat import add_note, disable_connection_retry
 from ._messages import CLIENT_CLOSED, CLIENT_NEEDS_SERVER, CLIENT_NEEDS_SERVER_HELP, USE_ASYNC_WITH
-from ._server import BaseTestServer, TestServer
+from ._server import BaseTestServer, NotRunningError, TestServer
 
 if TYPE_CHECKING:
     from ._proxy import TCPProxy
@@ -187,7 +187,7 @@ class TestClient(Generic[_Request, _ApplicationNone]):
 
     async def _request(self, method: str, path: StrOrURL, **kwargs: Any) -> aiohttp.ClientResponse:
         if self._closed:
-            raise RuntimeError(CLIENT_CLOSED)
+            raise NotRunningError(CLIENT_CLOSED)
         self._trust_server(kwargs)
         response = await self._session.request(method, self.make_url(path), **kwargs)
         self._responses.append(response)
@@ -235,7 +235,7 @@ class TestClient(Generic[_Request, _ApplicationNone]):
 
     async def _ws_connect(self, path: StrOrURL, **kwargs: Any) -> aiohttp.ClientWebSocketResponse:
         if self._closed:
-            raise RuntimeError(CLIENT_CLOSED)
+            raise NotRunningError(CLIENT_CLOSED)
         self._trust_server(kwargs)
         websocket: aiohttp.ClientWebSocketResponse = await self._session.ws_connect(
             self.make_url(path), **kwargs

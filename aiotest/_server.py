@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "REUSE_ADDRESS",
     "BaseTestServer",
+    "NotRunningError",
     "RawTestServer",
     "SocketFactory",
     "TestServer",
@@ -78,6 +79,14 @@ def unused_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+class NotRunningError(RuntimeError, AssertionError):
+    """A test server or client used before it started or after it closed.
+
+    An AssertionError too, since aiohttp's test utilities fail an assertion here and suites
+    written for them may expect that.
+    """
 
 
 def _family_and_url_host(host: str) -> tuple[socket.AddressFamily, str]:
@@ -194,7 +203,7 @@ class BaseTestServer(ABC):
     def make_url(self, path: StrOrURL) -> URL:
         """Return the absolute URL of ``path`` on this server."""
         if self._root is None:
-            raise RuntimeError(SERVER_NOT_STARTED)
+            raise NotRunningError(SERVER_NOT_STARTED)
         url = URL(path)
         if not self.skip_url_asserts:
             assert not url.absolute, MAKE_URL_NEEDS_PATH.format(url=url)
@@ -221,7 +230,7 @@ class BaseTestServer(ABC):
         """The low-level :class:`aiohttp.web.Server` behind the runner."""
         runner = self.runner
         if runner is None or runner.server is None:
-            raise RuntimeError(SERVER_NOT_STARTED)
+            raise NotRunningError(SERVER_NOT_STARTED)
         return runner.server
 
     async def close(self) -> None:

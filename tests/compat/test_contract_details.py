@@ -98,6 +98,22 @@ def make_suite(tu: ModuleType) -> list[type[unittest.TestCase]]:
                         self.assertIs(client.server, server)
                     self.assertIsNone(client.port)
 
+        async def test_use_outside_the_run_fails_an_assertion(self) -> None:
+            server = tu.TestServer(make_app())
+            with self.assertRaises(AssertionError):
+                server.make_url("/")
+            with self.assertRaises(AssertionError):
+                server.handler  # noqa: B018 - the property access is what is tested
+            client = tu.TestClient(tu.TestServer(make_app()))
+            with self.assertRaises(AssertionError):
+                client.make_url("/")
+            async with client:
+                self.assertEqual((await client.get("/")).status, 200)
+            with self.assertRaises(AssertionError):
+                await client.get("/")
+            with self.assertRaises(AssertionError):
+                await client.ws_connect("/")
+
         async def test_raw_server_client_has_no_app(self) -> None:
             async with tu.TestClient(tu.RawTestServer(hello)) as client:
                 self.assertIsNone(client.app)
