@@ -25,6 +25,13 @@ class MistakeTests(AsyncTestCase):
         with self.assertRaisesRegex(TypeError, "^Use async with"), TestServer(web.Application()):
             pass
 
+    async def test_a_closed_client_says_so(self) -> None:
+        client = TestClient(TestServer(web.Application()))
+        await client.close()
+        with self.assertRaisesRegex(RuntimeError, "the test client is closed") as caught:
+            await client.get("/")
+        self.assertIsInstance(caught.exception, AssertionError)
+
     def test_forgotten_get_application(self) -> None:
         class NoApp(AioHTTPTestCase):
             async def test_nothing(self) -> None:
