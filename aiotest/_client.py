@@ -12,8 +12,9 @@ from aiohttp.abc import AbstractCookieJar
 from aiohttp.typedefs import StrOrURL
 from yarl import URL
 
-from ._messages import CLIENT_CLOSED, CLIENT_NEEDS_SERVER, USE_ASYNC_WITH
-from ._server import BaseTestServer, TestServer
+from ._compat import add_note, disable_connection_retry
+from ._messages import CLIENT_CLOSED, CLIENT_NEEDS_SERVER, CLIENT_NEEDS_SERVER_HELP, USE_ASYNC_WITH
+from ._server import BaseTestServer, NotRunningError, TestServer
 
 if TYPE_CHECKING:
     from ._proxy import TCPProxy
@@ -114,7 +115,9 @@ class TestClient(Generic[_Request, _ApplicationNone]):
         **kwargs: Any,
     ) -> None:
         if not isinstance(server, BaseTestServer):
-            raise TypeError(CLIENT_NEEDS_SERVER.format(type_name=type(server).__name__))
+            error = TypeError(CLIENT_NEEDS_SERVER.format(server_type=type(server)))
+            add_note(error, CLIENT_NEEDS_SERVER_HELP.format(type_name=type(server).__name__))
+            raise error
         self._server = server
         self._loop = loop
         # The loop is passed on so that a client can be made before its loop runs,
@@ -125,8 +128,7 @@ class TestClient(Generic[_Request, _ApplicationNone]):
         # aiohttp.ClientSession (tracing, recording) sees the test client's session too.
         self._session = aiohttp.ClientSession(loop=loop, cookie_jar=cookie_jar, **kwargs)
         # A test must see the first failure, not a silent retry on a fresh connection.
-        if hasattr(self._session, "_retry_connection"):
-            self._session._retry_connection = False
+        disable_connection_retry(self._session)
         self._closed = False
         self._responses: list[aiohttp.ClientResponse] = []
         self._websockets: list[aiohttp.ClientWebSocketResponse] = []
@@ -185,7 +187,7 @@ class TestClient(Generic[_Request, _ApplicationNone]):
 
     async def _request(self, method: str, path: StrOrURL, **kwargs: Any) -> aiohttp.ClientResponse:
         if self._closed:
-            raise RuntimeError(CLIENT_CLOSED)
+            raise NotRunningError(CLIENT_CLOSED)
         self._trust_server(kwargs)
         response = await self._session.request(method, self.make_url(path), **kwargs)
         self._responses.append(response)
@@ -233,7 +235,7 @@ class TestClient(Generic[_Request, _ApplicationNone]):
 
     async def _ws_connect(self, path: StrOrURL, **kwargs: Any) -> aiohttp.ClientWebSocketResponse:
         if self._closed:
-            raise RuntimeError(CLIENT_CLOSED)
+            raise NotRunningError(CLIENT_CLOSED)
         self._trust_server(kwargs)
         websocket: aiohttp.ClientWebSocketResponse = await self._session.ws_connect(
             self.make_url(path), **kwargs

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-USE_ASYNC_WITH = (
-    "use 'async with' instead of 'with': the test server and client start and close asynchronously"
-)
 SERVER_NOT_STARTED = "the test server is not started; call start_server() first"
-CLIENT_NEEDS_SERVER = (
+# aiohttp compat: messages that suites written for aiohttp.test_utils compare as they are.
+# Each starts with aiohttp's text for the same mistake.
+USE_ASYNC_WITH = (
+    "Use async with instead: the test server and client start and close asynchronously, "
+    "so 'with' cannot run them"
+)
+# TestClient's TypeError is aiohttp's text exactly (aiohttp's own tests compare it with ==);
+# the help follows as a note, which tracebacks show under the message.
+CLIENT_NEEDS_SERVER = "server must be TestServer instance, found type: {server_type!r}"
+CLIENT_NEEDS_SERVER_HELP = (
     "TestClient needs a test server (aiotest.TestServer, aiotest.RawTestServer or another "
     "aiotest.BaseTestServer), got {type_name}: wrap an aiohttp.web.Application in TestServer(app)"
 )

@@ -14,6 +14,8 @@ from aiohttp.streams import EMPTY_PAYLOAD, StreamReader
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
+from ._compat import AIOHTTP_SENTINEL, set_match_info
+
 if TYPE_CHECKING:
     from ssl import SSLContext
 
@@ -174,22 +176,26 @@ def make_mocked_request(
     )
     info = web.UrlMappingMatchInfo({} if match_info is _UNSET else match_info, mock.Mock())
     info.add_app(app)
-    request._match_info = info
+    set_match_info(request, info)
     return request
 
 
-def make_mocked_coro(return_value: Any = _UNSET, raise_exception: Any = _UNSET) -> mock.Mock:
+def make_mocked_coro(
+    return_value: Any = AIOHTTP_SENTINEL, raise_exception: Any = AIOHTTP_SENTINEL
+) -> mock.Mock:
     """Return a Mock whose calls are recorded and which returns an awaitable.
 
-    Awaiting a call raises ``raise_exception`` if given, else gives ``return_value``
-    (awaited first when it is itself awaitable).
+    Awaiting a call raises ``raise_exception`` if given, else gives ``return_value``. As in
+    aiohttp, an awaitable ``return_value`` is awaited and the call gives None, and without
+    ``return_value`` the call gives aiohttp's "not given" marker.
     """
 
     async def mocked(*args: Any, **kwargs: Any) -> Any:
-        if raise_exception is not _UNSET:
+        if raise_exception is not AIOHTTP_SENTINEL:
             raise raise_exception
-        if inspect.isawaitable(return_value):
-            return await return_value
-        return None if return_value is _UNSET else return_value
+        if not inspect.isawaitable(return_value):
+            return return_value
+        await return_value
+        return None
 
     return mock.Mock(wraps=mocked)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import itertools
 import os
 import socket
 import sys
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from types import TracebackType
@@ -29,11 +31,13 @@ if TYPE_CHECKING:
 __all__ = [
     "REUSE_ADDRESS",
     "BaseTestServer",
+    "NotRunningError",
     "RawTestServer",
     "SocketFactory",
     "TestServer",
     "get_port_socket",
     "get_unused_port_socket",
+    "live_servers",
     "unused_port",
 ]
 
@@ -77,6 +81,14 @@ def unused_port() -> int:
         return port
 
 
+class NotRunningError(RuntimeError, AssertionError):
+    """A test server or client used before it started or after it closed.
+
+    An AssertionError too, since aiohttp's test utilities fail an assertion here and suites
+    written for them may expect that.
+    """
+
+
 def _family_and_url_host(host: str) -> tuple[socket.AddressFamily, str]:
     try:
         version = ipaddress.ip_address(host).version
@@ -86,6 +98,22 @@ def _family_and_url_host(host: str) -> tuple[socket.AddressFamily, str]:
     if version == 6:
         return socket.AF_INET6, f"[{host}]"
     return socket.AF_INET, host
+
+
+# Every server started and not yet closed, by start number. The values are weak: a test
+# that drops a server without closing it has leaked it, and the registry must not hide that
+# by keeping it alive. Dict order is insertion order, so values come out in start order.
+_live: weakref.WeakValueDictionary[int, BaseTestServer] = weakref.WeakValueDictionary()
+_start_numbers = itertools.count()
+
+
+def live_servers() -> list[BaseTestServer]:
+    """Return the aiotest servers started and not yet closed, in the order they started.
+
+    Any server counts, whoever made it (the test case, the test itself, a fake upstream
+    host), on any loop or thread; one whose start failed never does.
+    """
+    return list(_live.values())
 
 
 class BaseTestServer(ABC):
@@ -118,6 +146,7 @@ class BaseTestServer(ABC):
         self._runner_kwargs = kwargs
         #: Exceptions that request handlers let escape to the server, oldest first.
         self.handler_errors: list[HandlerError] = []
+        self._start_number: int | None = None
 
     async def start_server(
         self, loop: asyncio.AbstractEventLoop | None = None, **kwargs: Any
@@ -156,6 +185,8 @@ class BaseTestServer(ABC):
         if not self.scheme:
             self.scheme = "https" if self._ssl else "http"
         self._root = URL(f"{self.scheme}://{url_host}:{self.port}")
+        self._start_number = next(_start_numbers)
+        _live[self._start_number] = self
 
     async def _abort_start(self, runner: web.BaseRunner, sock: socket.socket | None) -> None:
         try:
@@ -172,7 +203,7 @@ class BaseTestServer(ABC):
     def make_url(self, path: StrOrURL) -> URL:
         """Return the absolute URL of ``path`` on this server."""
         if self._root is None:
-            raise RuntimeError(SERVER_NOT_STARTED)
+            raise NotRunningError(SERVER_NOT_STARTED)
         url = URL(path)
         if not self.skip_url_asserts:
             assert not url.absolute, MAKE_URL_NEEDS_PATH.format(url=url)
@@ -199,13 +230,15 @@ class BaseTestServer(ABC):
         """The low-level :class:`aiohttp.web.Server` behind the runner."""
         runner = self.runner
         if runner is None or runner.server is None:
-            raise RuntimeError(SERVER_NOT_STARTED)
+            raise NotRunningError(SERVER_NOT_STARTED)
         return runner.server
 
     async def close(self) -> None:
         """Stop serving and run the application's cleanup; a second call does nothing."""
         if self.started and not self._closed:
             self._closed = True
+            if self._start_number is not None:
+                _live.pop(self._start_number, None)
             assert self.runner is not None
             await self.runner.cleanup()
             self._root = None

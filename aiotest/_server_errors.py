@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import itertools
 import logging
 import sys
+import threading
 import traceback
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 from types import FrameType, TracebackType
 from typing import Any
 
 from aiohttp import web
 
-__all__ = ["HandlerError", "HandlerErrorLog", "format_handler_errors"]
+__all__ = [
+    "HandlerError",
+    "HandlerErrorLog",
+    "collect_handler_errors",
+    "format_handler_errors",
+    "quiet_handler_errors",
+]
 
 # How far up from the logging call to look for the request being handled: aiohttp calls
 # logger.exception() from RequestHandler.handle_error(request, ...) or one call below it.
@@ -21,6 +30,51 @@ _UNKNOWN_REQUEST = "(request unknown)"
 _OWN_FRAMES = 1 if sys.version_info >= (3, 11) else 2
 
 _ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+# Servers run on whichever loop and thread a test uses, so quietness and collection are
+# process-wide rather than per thread or per server; one lock guards both.
+_lock = threading.Lock()
+# How many quiet_handler_errors() blocks are open, in any thread.
+_quiet_depth = 0
+# The lists that collect_handler_errors() blocks hand out, by opening number.
+_collectors: dict[int, list[HandlerError]] = {}
+_collector_numbers = itertools.count()
+
+
+@contextlib.contextmanager
+def collect_handler_errors() -> Iterator[list[HandlerError]]:
+    """Yield a list that receives every handler error any aiotest server records meanwhile.
+
+    Unlike asking the servers afterwards, this also sees servers that were closed or dropped
+    before the block ends. Blocks nest, from any thread; each gets every error.
+    """
+    errors: list[HandlerError] = []
+    with _lock:
+        number = next(_collector_numbers)
+        _collectors[number] = errors
+    try:
+        yield errors
+    finally:
+        with _lock:
+            del _collectors[number]
+
+
+@contextlib.contextmanager
+def quiet_handler_errors() -> Iterator[None]:
+    """While open, handler exceptions are recorded but not passed on to the server's logger.
+
+    A test that expects a handler error (a 500) then prints no traceback; the record stays
+    on the server for the report of a failing test. Blocks nest, from any thread; once the
+    last one closes, every record reaches the logger again. Other records always do.
+    """
+    global _quiet_depth
+    with _lock:
+        _quiet_depth += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _quiet_depth -= 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,17 +136,26 @@ class HandlerErrorLog(logging.LoggerAdapter):  # type: ignore[type-arg]
         self.errors = errors
 
     def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
-        """Record an ERROR that carries an exception; pass every message on."""
+        """Record an ERROR that carries an exception; pass every message on.
+
+        The record goes to this server's list and to every collect_handler_errors() block.
+        Inside :func:`quiet_handler_errors`, a recorded ERROR is not passed on.
+        """
         if level >= logging.ERROR:
             info = _exc_info(kwargs.get("exc_info"))
             if info is not None:
-                self.errors.append(
-                    HandlerError(
-                        request_line=_request_line(sys._getframe(1)),
-                        exception=info[1],
-                        traceback="".join(traceback.format_exception(*info)),
-                    )
+                error = HandlerError(
+                    request_line=_request_line(sys._getframe(1)),
+                    exception=info[1],
+                    traceback="".join(traceback.format_exception(*info)),
                 )
+                self.errors.append(error)
+                with _lock:
+                    sinks = list(_collectors.values())
+                for sink in sinks:
+                    sink.append(error)
+                if _quiet_depth:
+                    return
         # Attribute the log record to aiohttp's caller, not to this adapter; before 3.11
         # logging counted its own frames in stacklevel too.
         kwargs["stacklevel"] = kwargs.get("stacklevel", 1) + _OWN_FRAMES

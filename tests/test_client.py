@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
+import traceback
 import unittest
 import warnings
 from typing import Any
@@ -235,9 +237,20 @@ class TestConstruction(unittest.IsolatedAsyncioTestCase):
             with self.subTest(argument=type(wrong).__name__):
                 with self.assertRaises(TypeError) as caught:
                     aiotest.TestClient(wrong)  # type: ignore[call-overload]
-                message = str(caught.exception)
-                self.assertIn(type(wrong).__name__, message)
-                self.assertIn("TestServer(app)", message)
+                # The message is aiohttp's, word for word; aiotest's help is a note under it.
+                self.assertEqual(
+                    str(caught.exception),
+                    f"server must be TestServer instance, found type: {type(wrong)!r}",
+                )
+                notes = getattr(caught.exception, "__notes__", [])
+                if sys.version_info >= (3, 11):
+                    self.assertEqual(len(notes), 1)
+                    self.assertIn(f"got {type(wrong).__name__}:", notes[0])
+                    self.assertIn("TestServer(app)", notes[0])
+                    shown = "".join(traceback.format_exception(caught.exception))
+                    self.assertIn(notes[0], shown)
+                else:
+                    self.assertEqual(notes, [])
 
     async def test_properties(self) -> None:
         app = make_app()

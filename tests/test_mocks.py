@@ -13,6 +13,7 @@ from aiohttp.streams import StreamReader
 from multidict import CIMultiDict, CIMultiDictProxy
 
 import aiotest
+from aiotest import _compat
 
 name_key = web.AppKey("name_key", str)
 
@@ -159,8 +160,14 @@ class TestMakeMockedCoro(unittest.IsolatedAsyncioTestCase):
         self.assertEqual([await mocked(), await mocked()], ["x", "x"])
         self.assertEqual(mocked.call_count, 2)
 
-    async def test_default_return_is_none(self) -> None:
-        self.assertIsNone(await aiotest.make_mocked_coro()())
+    async def test_default_return_is_aiohttps_marker(self) -> None:
+        # aiohttp's make_mocked_coro() gives its "not given" marker, not None.
+        result = await aiotest.make_mocked_coro()()
+        self.assertIs(result, _compat.AIOHTTP_SENTINEL)
+        self.assertIsNotNone(result)
+
+    async def test_none_is_a_return_value(self) -> None:
+        self.assertIsNone(await aiotest.make_mocked_coro(None)())
 
     async def test_raise_exception(self) -> None:
         mocked = aiotest.make_mocked_coro(raise_exception=ValueError("boom"))
@@ -168,10 +175,15 @@ class TestMakeMockedCoro(unittest.IsolatedAsyncioTestCase):
             await mocked("arg")
         mocked.assert_called_once_with("arg")
 
-    async def test_awaitable_return_value_is_awaited(self) -> None:
+    async def test_awaitable_return_value_is_awaited_and_gives_none(self) -> None:
+        # As in aiohttp: the awaitable runs (its error would propagate), its result is dropped.
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         future.set_result("from the future")
-        self.assertEqual(await aiotest.make_mocked_coro(future)(), "from the future")
+        self.assertIsNone(await aiotest.make_mocked_coro(future)())
+        failed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        failed.set_exception(LookupError("from the future"))
+        with self.assertRaisesRegex(LookupError, "from the future"):
+            await aiotest.make_mocked_coro(failed)()
 
     async def test_call_returns_an_awaitable(self) -> None:
         mocked = aiotest.make_mocked_coro(5)

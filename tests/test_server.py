@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import re
 import socket
+import threading
 import unittest
 import warnings
+import weakref
 
 import aiohttp
 from aiohttp import web
@@ -14,6 +17,7 @@ from yarl import URL
 
 import aiotest
 from aiotest._messages import SERVER_NOT_STARTED, USE_ASYNC_WITH
+from aiotest._server import live_servers
 
 from ._support import assert_refused, hello, make_app
 
@@ -229,6 +233,93 @@ class TestServerStartFailure(unittest.IsolatedAsyncioTestCase):
             with self.assertRaises(OSError):
                 await second.start_server()
             self.assertTrue(second.closed)
+
+
+class LiveServersTest(unittest.IsolatedAsyncioTestCase):
+    """live_servers(): the aiotest servers started and not yet closed, in start order."""
+
+    def mine(self, *servers: aiotest.BaseTestServer) -> list[aiotest.BaseTestServer]:
+        # Other tests in this process may have servers of their own running.
+        return [server for server in live_servers() if any(server is s for s in servers)]
+
+    async def test_started_servers_are_listed_in_start_order_until_closed(self) -> None:
+        first = aiotest.TestServer(make_app())
+        second = aiotest.RawTestServer(hello)
+        third = aiotest.TestServer(make_app())
+        self.assertEqual(self.mine(first, second, third), [])
+        await second.start_server()
+        await first.start_server()
+        await third.start_server()
+        await first.start_server()  # a second start changes nothing
+        self.assertEqual(self.mine(first, second, third), [second, first, third])
+        await first.close()
+        self.assertEqual(self.mine(first, second, third), [second, third])
+        await second.close()
+        await third.close()
+        await third.close()
+        self.assertEqual(self.mine(first, second, third), [])
+
+    async def test_servers_started_through_a_client_or_async_with_count(self) -> None:
+        server = aiotest.TestServer(make_app())
+        async with aiotest.TestClient(server) as client, aiotest.RawTestServer(hello) as raw:
+            self.assertEqual(self.mine(client.server, raw), [server, raw])
+        self.assertEqual(self.mine(server, raw), [])
+
+    async def test_a_server_whose_start_fails_is_not_listed(self) -> None:
+        def refuse(host: str, port: int, family: socket.AddressFamily) -> socket.socket:
+            raise OSError("address in use")
+
+        async def failing_startup(app: web.Application) -> None:
+            raise LookupError("startup failed")
+
+        app = make_app()
+        app.on_startup.append(failing_startup)
+        refused = aiotest.TestServer(make_app(), socket_factory=refuse)
+        broken = aiotest.TestServer(app)
+        with self.assertRaises(OSError):
+            await refused.start_server()
+        with self.assertRaises(LookupError):
+            await broken.start_server()
+        self.assertEqual(self.mine(refused, broken), [])
+
+    async def test_a_dropped_server_is_not_kept_alive(self) -> None:
+        server = aiotest.TestServer(make_app())
+        await server.start_server()
+        self.assertEqual(self.mine(server), [server])
+        runner = server.runner
+        assert runner is not None
+        dropped = weakref.ref(server)
+        del server
+        gc.collect()
+        try:
+            self.assertIsNone(dropped(), "the registry kept a dropped server alive")
+        finally:
+            await runner.cleanup()
+
+    async def test_servers_on_another_threads_loop_are_listed(self) -> None:
+        started = threading.Event()
+        release = threading.Event()
+        servers: list[aiotest.BaseTestServer] = []
+
+        def serve() -> None:
+            async def main() -> None:
+                async with aiotest.RawTestServer(hello) as server:
+                    servers.append(server)
+                    started.set()
+                    await asyncio.to_thread(release.wait)
+
+            asyncio.run(main())
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        try:
+            await asyncio.to_thread(started.wait, 30)
+            self.assertEqual(len(servers), 1)
+            self.assertEqual(self.mine(*servers), servers)
+        finally:
+            release.set()
+            await asyncio.to_thread(thread.join)
+        self.assertEqual(self.mine(*servers), [])
 
 
 class TestRawTestServer(unittest.IsolatedAsyncioTestCase):

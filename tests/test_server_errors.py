@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gc
 import logging
+import subprocess
+import sys
+import threading
 import unittest
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 from aiohttp import web
 
 import aiotest
+from aiotest._server_errors import HandlerErrorLog, collect_handler_errors, quiet_handler_errors
 
 from ._hygiene_helpers import LOOPS, HygieneTestCase, on_loop, run_case
 
@@ -50,6 +57,36 @@ def make_app(*middlewares: object) -> web.Application:
     return app
 
 
+class ListHandler(logging.Handler):
+    """Keeps every record that reaches a logger."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextlib.contextmanager
+def server_logs(name: str = "aiohttp.server") -> Iterator[list[logging.LogRecord]]:
+    """Keep a server logger's records off stderr, without requiring any.
+
+    Inner test cases run under aiotest's engine, which may quiet handler errors around each
+    test; whether they are logged there is the engine's promise, tested with the engine.
+    """
+    logger = logging.getLogger(name)
+    handler = ListHandler()
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield handler.records
+    finally:
+        logger.propagate = propagate
+        logger.removeHandler(handler)
+
+
 class AppCase(aiotest.AioHTTPTestCase):
     """Base of the inner cases: the app above."""
 
@@ -66,7 +103,7 @@ class FailureReportTest(HygieneTestCase):
 
         for name, factory in LOOPS:
             with self.subTest(loop=name):
-                with self.assertLogs("aiohttp.server", level="ERROR"):
+                with server_logs():
                     result = run_case(on_loop(Case, factory))
                 self.assertFailedWith(
                     result,
@@ -86,7 +123,7 @@ class FailureReportTest(HygieneTestCase):
                     pass
                 self.fail("for another reason")
 
-        with self.assertLogs("aiohttp.server", level="ERROR"):
+        with server_logs():
             text = self.assertFailedWith(run_case(Case), "for another reason", NOTE.format(count=2))
         self.assertLess(text.index("GET /broken?n=1"), text.index("POST /broken?n=2"))
         self.assertIn("ZeroDivisionError: broken 2", text)
@@ -97,7 +134,7 @@ class FailureReportTest(HygieneTestCase):
                 async with self.client.get("/broken") as response:
                     raise LookupError(f"no result, status {response.status}")
 
-        with self.assertLogs("aiohttp.server", level="ERROR"):
+        with server_logs():
             self.assertErredWith(
                 run_case(Case), "LookupError: no result, status 500", NOTE.format(count=1)
             )
@@ -108,7 +145,7 @@ class FailureReportTest(HygieneTestCase):
                 async with self.client.get("/broken") as response:
                     self.assertEqual(response.status, 500)
 
-        with self.assertLogs("aiohttp.server", level="ERROR"):
+        with server_logs():
             self.assertPassed(run_case(Case))
 
     def test_errors_are_recorded_on_the_server(self) -> None:
@@ -122,12 +159,8 @@ class FailureReportTest(HygieneTestCase):
                 self.assertIsInstance(error.exception, ZeroDivisionError)
                 self.assertIn("ZeroDivisionError: broken 3", error.traceback)
 
-        with self.assertLogs("aiohttp.server", level="ERROR") as logs:
+        with server_logs():
             self.assertPassed(run_case(Case))
-        # Still logged as aiohttp logs it, attributed to aiohttp's own code.
-        [record] = logs.records
-        self.assertIn("Error handling request", record.getMessage())
-        self.assertTrue(record.pathname.endswith("web_protocol.py"), record.pathname)
 
     def test_a_logger_given_to_the_server_still_receives_the_errors(self) -> None:
         own = logging.getLogger("tests.own_server_logger")
@@ -141,7 +174,7 @@ class FailureReportTest(HygieneTestCase):
                     pass
                 self.assertEqual(len(self.server.handler_errors), 1)
 
-        with self.assertLogs(own, level="ERROR"):
+        with server_logs(own.name):
             self.assertPassed(run_case(Case))
 
 
@@ -154,7 +187,7 @@ class RaiseServerExceptionsTest(HygieneTestCase):
                     pass
 
         for name, factory in LOOPS:
-            with self.subTest(loop=name), self.assertLogs("aiohttp.server", level="ERROR"):
+            with self.subTest(loop=name), server_logs():
                 text = self.assertFailedWith(
                     run_case(on_loop(Case, factory)),
                     RAISED.format(count=1),
@@ -215,7 +248,7 @@ class RaiseServerExceptionsTest(HygieneTestCase):
                 async with self.client.get("/raw?n=5") as response:
                     self.assertEqual(response.status, 500)
 
-        with self.assertLogs("aiohttp.server", level="ERROR"):
+        with server_logs():
             self.assertFailedWith(run_case(Case), RAISED.format(count=1), "GET /raw?n=5")
 
     def test_strict_includes_it(self) -> None:
@@ -225,8 +258,222 @@ class RaiseServerExceptionsTest(HygieneTestCase):
                 async with self.client.get("/broken"):
                     pass
 
-        with self.assertLogs("aiohttp.server", level="ERROR"):
+        with server_logs():
             self.assertFailedWith(run_case(Case), RAISED.format(count=1))
+
+
+class QuietHandlerErrorsTest(unittest.IsolatedAsyncioTestCase):
+    """quiet_handler_errors(), used directly around a TestServer in a plain test case."""
+
+    async def asyncSetUp(self) -> None:
+        self.server = aiotest.TestServer(make_app())
+        self.client = aiotest.TestClient(self.server)
+        await self.client.start_server()
+        self.addAsyncCleanup(self.client.close)
+        capture = server_logs()
+        self.logged = capture.__enter__()
+        self.addCleanup(capture.__exit__, None, None, None)
+
+    async def get_500(self) -> None:
+        async with self.client.get("/broken") as response:
+            self.assertEqual(response.status, 500)
+
+    def logged_errors(self) -> list[str]:
+        return [r.getMessage() for r in self.logged if r.levelno >= logging.ERROR]
+
+    async def test_outside_it_the_error_is_recorded_and_logged(self) -> None:
+        await self.get_500()
+        self.assertEqual(len(self.server.handler_errors), 1)
+        [record] = [r for r in self.logged if r.levelno >= logging.ERROR]
+        # Logged as aiohttp logs it, attributed to aiohttp's own code.
+        self.assertIn("Error handling request", record.getMessage())
+        self.assertTrue(record.pathname.endswith("web_protocol.py"), record.pathname)
+
+    async def test_a_logger_given_to_the_server_follows_the_same_rule(self) -> None:
+        own = logging.getLogger("tests.own_server_logger")
+        with server_logs(own.name) as records:
+            async with aiotest.TestClient(aiotest.TestServer(make_app(), logger=own)) as client:
+                with quiet_handler_errors():
+                    async with client.get("/broken") as response:
+                        self.assertEqual(response.status, 500)
+                self.assertEqual(records, [])
+                async with client.get("/broken") as response:
+                    self.assertEqual(response.status, 500)
+                self.assertEqual(len(client.server.handler_errors), 2)
+        self.assertEqual([r.levelno for r in records], [logging.ERROR])
+        self.assertEqual(self.logged_errors(), [])
+
+    async def test_inside_it_the_error_is_recorded_but_not_logged(self) -> None:
+        with quiet_handler_errors():
+            await self.get_500()
+        [error] = self.server.handler_errors
+        self.assertIsInstance(error.exception, ZeroDivisionError)
+        self.assertEqual(self.logged_errors(), [])
+
+    async def test_blocks_nest_and_the_last_one_out_restores_logging(self) -> None:
+        with quiet_handler_errors():
+            with quiet_handler_errors():
+                await self.get_500()
+            await self.get_500()
+            self.assertEqual(self.logged_errors(), [])
+        await self.get_500()
+        self.assertEqual(len(self.server.handler_errors), 3)
+        self.assertEqual(len(self.logged_errors()), 1)
+
+    async def test_logging_is_restored_when_the_block_raises(self) -> None:
+        with self.assertRaises(LookupError), quiet_handler_errors():
+            raise LookupError
+        await self.get_500()
+        self.assertEqual(len(self.logged_errors()), 1)
+
+    async def test_other_records_still_pass_inside_it(self) -> None:
+        log = HandlerErrorLog(logging.getLogger("aiohttp.server"), [])
+        try:
+            raise KeyError("below error level")
+        except KeyError:
+            with quiet_handler_errors():
+                log.warning("a warning with its exception", exc_info=True)
+                log.error("an error without an exception")
+                log.critical("critical, without an exception")
+        self.assertEqual(log.errors, [])
+        self.assertEqual(
+            [r.getMessage() for r in self.logged],
+            [
+                "a warning with its exception",
+                "an error without an exception",
+                "critical, without an exception",
+            ],
+        )
+
+    async def test_it_applies_to_servers_in_other_threads(self) -> None:
+        # Process-wide: a server running on another thread's loop is quiet too.
+        done = threading.Event()
+        statuses: list[int] = []
+
+        def serve_and_request() -> None:
+            async def main() -> None:
+                client = aiotest.TestClient(aiotest.TestServer(make_app()))
+                async with client, client.get("/broken") as response:
+                    statuses.append(response.status)
+
+            asyncio.run(main())
+            done.set()
+
+        with quiet_handler_errors():
+            thread = threading.Thread(target=serve_and_request)
+            thread.start()
+            await asyncio.to_thread(thread.join)
+        self.assertTrue(done.is_set())
+        self.assertEqual(statuses, [500])
+        self.assertEqual(self.logged_errors(), [])
+
+    async def test_blocks_opened_and_closed_in_many_threads_leave_logging_on(self) -> None:
+        barrier = threading.Barrier(8)
+
+        def enter_and_leave() -> None:
+            for _ in range(200):
+                with quiet_handler_errors():
+                    pass
+            barrier.wait()
+
+        threads = [threading.Thread(target=enter_and_leave) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            await asyncio.to_thread(thread.join)
+        await self.get_500()
+        self.assertEqual(len(self.logged_errors()), 1)
+
+
+class CollectHandlerErrorsTest(unittest.IsolatedAsyncioTestCase):
+    """collect_handler_errors(): every error any aiotest server records while it is open."""
+
+    async def asyncSetUp(self) -> None:
+        capture = server_logs()
+        capture.__enter__()
+        self.addCleanup(capture.__exit__, None, None, None)
+
+    async def request(self, server: aiotest.BaseTestServer, path: str) -> int:
+        client: aiotest.TestClient[web.BaseRequest, None] = aiotest.TestClient(server)
+        async with client, client.get(path) as response:
+            return response.status
+
+    async def test_servers_closed_and_dropped_inside_the_block_are_seen(self) -> None:
+        before = aiotest.TestServer(make_app())
+        self.assertEqual(await self.request(before, "/broken?n=0"), 500)
+        with collect_handler_errors() as errors:
+            self.assertEqual(await self.request(aiotest.TestServer(make_app()), "/broken?n=1"), 500)
+            self.assertEqual(await self.request(aiotest.RawTestServer(broken), "/raw?n=2"), 500)
+            self.assertEqual(await self.request(aiotest.TestServer(make_app()), "/missing"), 404)
+            self.assertEqual(await self.request(aiotest.TestServer(make_app()), "/ok"), 200)
+            gc.collect()
+        self.assertEqual([e.request_line for e in errors], ["GET /broken?n=1", "GET /raw?n=2"])
+        self.assertTrue(all(isinstance(e.exception, ZeroDivisionError) for e in errors))
+        # Errors after the block are not added to its list.
+        self.assertEqual(await self.request(aiotest.TestServer(make_app()), "/broken"), 500)
+        self.assertEqual(len(errors), 2)
+
+    async def test_nested_blocks_each_get_every_error(self) -> None:
+        with collect_handler_errors() as outer:
+            await self.request(aiotest.TestServer(make_app()), "/broken?n=1")
+            with collect_handler_errors() as inner, collect_handler_errors() as twin:
+                await self.request(aiotest.TestServer(make_app()), "/broken?n=2")
+            await self.request(aiotest.TestServer(make_app()), "/broken?n=3")
+        self.assertEqual([e.request_line for e in inner], ["GET /broken?n=2"])
+        self.assertEqual(twin, inner)
+        self.assertIsNot(twin, inner)
+        self.assertEqual(
+            [e.request_line for e in outer],
+            ["GET /broken?n=1", "GET /broken?n=2", "GET /broken?n=3"],
+        )
+
+    async def test_errors_from_a_server_on_another_thread_are_seen(self) -> None:
+        def serve_and_request() -> None:
+            asyncio.run(self.request(aiotest.RawTestServer(broken), "/thread"))
+
+        with collect_handler_errors() as errors:
+            await asyncio.to_thread(serve_and_request)
+        self.assertEqual([e.request_line for e in errors], ["GET /thread"])
+
+
+# A script that serves a failing handler, first inside quiet_handler_errors(), then outside,
+# with logging as Python leaves it unconfigured: aiohttp's traceback goes to stderr.
+_STDERR_SCRIPT = """
+import asyncio, sys
+from aiohttp import web
+import aiotest
+from aiotest._server_errors import quiet_handler_errors
+
+async def broken(request):
+    raise ZeroDivisionError("the handler's bug")
+
+async def get_500():
+    async with aiotest.TestClient(aiotest.RawTestServer(broken)) as client:
+        async with client.get("/") as response:
+            assert response.status == 500, response.status
+
+with quiet_handler_errors():
+    asyncio.run(get_500())
+print("-- outside --", file=sys.stderr, flush=True)
+asyncio.run(get_500())
+"""
+
+
+class QuietHandlerErrorsStderrTest(unittest.TestCase):
+    def test_traceback_reaches_stderr_only_outside_the_block(self) -> None:
+        done = subprocess.run(
+            [sys.executable, "-c", _STDERR_SCRIPT],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        self.assertEqual(done.returncode, 0, done.stderr)
+        inside, separator, outside = done.stderr.partition("-- outside --")
+        self.assertEqual(separator, "-- outside --", done.stderr)
+        self.assertEqual(inside, "")
+        self.assertIn("Error handling request", outside)
+        self.assertIn("ZeroDivisionError: the handler's bug", outside)
 
 
 if __name__ == "__main__":
