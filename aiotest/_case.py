@@ -32,7 +32,7 @@ from ._messages import (
 )
 from ._proxy import TCPProxy
 from ._report import ReportingResult
-from ._server import BaseTestServer, TestServer
+from ._server import TestServer
 from ._server_errors import format_handler_errors
 from ._session import TestSession, step_name
 from ._settings import (
@@ -204,7 +204,6 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         return TestSession(
             self.settings,
             failure=self.failureException,
-            servers=self._aiotest_servers,
             trace=type(self)._aiotest_trace,
         )
 
@@ -242,10 +241,6 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         if not (errors and self.settings.raise_server_exceptions):
             return []
         return [SERVER_EXCEPTIONS_RAISED.format(count=len(errors)) + format_handler_errors(errors)]
-
-    def _aiotest_servers(self) -> list[BaseTestServer]:
-        """The aiotest servers whose handler errors belong in this test's report."""
-        return []
 
     def _aiotest_failure_notes(self, exc: BaseException) -> str | None:
         """Extra text for the report of ``exc``, a failure or error of this test."""
@@ -450,7 +445,6 @@ class AioHTTPTestCase(AsyncTestCase):
             failure=self.failureException,
             runner=scope.runner,
             context=scope.context.copy(),
-            servers=self._aiotest_servers,
             trace=type(self)._aiotest_trace,
         )
 
@@ -481,11 +475,6 @@ class AioHTTPTestCase(AsyncTestCase):
         problem = scope.check_after(self) if scope is not None else None
         if problem is not None:
             raise self.failureException(problem)
-
-    def _aiotest_servers(self) -> list[BaseTestServer]:
-        fixture = self._aiotest_fixture
-        server = fixture.server if fixture is not None else None
-        return [server] if server is not None else []
 
     # Each of aiotest's own async steps costs a trip around the loop; a step with nothing
     # to do (teardown that only closes what the fixture's cleanup closes anyway, a

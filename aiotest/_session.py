@@ -24,7 +24,7 @@ import gc
 import inspect
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from . import _watchdog
@@ -43,7 +43,7 @@ from ._messages import (
     TIMEOUT_LOOP_BLOCKED,
 )
 from ._runner import CANCEL_GRACE, LoopRunner, StepAbandoned
-from ._server_errors import HandlerError
+from ._server_errors import HandlerError, collect_handler_errors, quiet_handler_errors
 from ._settings import Settings
 from ._virtual_loop import clock_or_none
 
@@ -78,9 +78,8 @@ class TestSession:
     """One test, from the loop it runs on to the report of what it left behind.
 
     ``runner``: a loop runner shared by every test of a class (class scope); the session
-    then leaves it open. ``servers``: returns the aiotest servers whose handler errors
-    belong in this test's report. ``trace``: called with the name of each engine step
-    (for tests that pin the order of steps).
+    then leaves it open. ``trace``: called with the name of each engine step (for tests
+    that pin the order of steps).
     """
 
     __test__ = False
@@ -92,7 +91,6 @@ class TestSession:
         failure: type[BaseException] = AssertionError,
         runner: LoopRunner | None = None,
         context: contextvars.Context | None = None,
-        servers: Callable[[], Iterable[Any]] | None = None,
         trace: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
@@ -100,13 +98,12 @@ class TestSession:
         self.context = contextvars.copy_context() if context is None else context
         self._shared_runner = runner
         self._runner: LoopRunner | None = None
-        self._servers = servers
         self._trace = trace
         self._undo = contextlib.ExitStack()
         self.guards: Guards | None = None
         self._state = "new"
         self._tasks_before: set[asyncio.Task[Any]] = set()
-        self._handler_errors_before: dict[int, int] = {}
+        self._handler_errors: list[HandlerError] = []
         # Timeout state: the budget's alarm, what the watchdog saw, the report to raise.
         self._thread = threading.current_thread()
         self._phase = "setUp"
@@ -156,9 +153,10 @@ class TestSession:
             gc.collect()
         guards.start(undo)
         self._tasks_before = set(asyncio.all_tasks(runner.loop))
-        self._handler_errors_before = {
-            id(server): len(server.handler_errors) for server in self._servers_in_use()
-        }
+        # Every aiotest server's handler errors while the test runs are the test's, whoever
+        # made the server; a passing test that expects a 500 prints no traceback.
+        self._handler_errors = undo.enter_context(collect_handler_errors())
+        undo.enter_context(quiet_handler_errors())
         clock = clock_or_none(runner.loop)
         if clock is not None:
             # A virtual clock that can never move again fails the test, with the same
@@ -319,15 +317,7 @@ class TestSession:
 
     def handler_errors(self) -> list[HandlerError]:
         """The exceptions request handlers let escape during this test, oldest first."""
-        errors: list[HandlerError] = []
-        for server in self._servers_in_use():
-            recorded = getattr(server, "handler_errors", None)
-            if isinstance(recorded, list):
-                errors.extend(recorded[self._handler_errors_before.get(id(server), 0) :])
-        return errors
-
-    def _servers_in_use(self) -> list[Any]:
-        return list(self._servers()) if self._servers is not None else []
+        return list(self._handler_errors)
 
     def finish(self) -> list[str]:
         """End the test and return the problems found, one report each.

@@ -542,7 +542,7 @@ class StrictSwitchedOffTest(HygieneTestCase):
 
         with (
             mock.patch.dict(os.environ, CLEAN_ENV),
-            self.assertLogs("aiohttp.server", level="ERROR"),
+            self.assertNoLogs("aiohttp.server", level="ERROR"),
         ):
             self.assertPassed(run_case(StrictAppCase, "test_expects_a_500"))
             self.assertFailedWith(

@@ -31,7 +31,7 @@ class ServerErrors(unittest.TestCase):
                     self.assertEqual(response.status, 200)
 
         result = unittest.TestResult()
-        with self.assertLogs("aiohttp.server", level="ERROR"):
+        with self.assertNoLogs("aiohttp.server", level="ERROR"):
             Profile("test_profile").run(result)
         [(_, report)] = result.failures
         self.assertIn("AssertionError: 500 != 200", report)
@@ -49,7 +49,7 @@ class ServerErrors(unittest.TestCase):
                 await self.client.get("/profile")  # the status is never checked
 
         result = unittest.TestResult()
-        with self.assertLogs("aiohttp.server", level="ERROR"):
+        with self.assertNoLogs("aiohttp.server", level="ERROR"):
             Profile("test_profile").run(result)
         [(_, report)] = result.failures
         self.assertIn("(raise_server_exceptions)", report)
