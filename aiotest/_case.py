@@ -26,7 +26,6 @@ from ._fixture import AppFixture, ClassScope, check_server_scope, class_scope_of
 from ._messages import (
     FIXTURE_NOT_BUILT,
     NO_APPLICATION,
-    SERVER_EXCEPTIONS_NOTE,
     SERVER_EXCEPTIONS_RAISED,
     SERVER_NOT_STARTED,
 )
@@ -245,14 +244,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     def _aiotest_failure_notes(self, exc: BaseException) -> str | None:
         """Extra text for the report of ``exc``, a failure or error of this test."""
         session = self._aiotest_session
-        if session is None:
-            return None
-        session.note_reported(exc)
-        errors = session.handler_errors()
-        report = format_handler_errors(errors)
-        if not errors or report in str(exc):  # raise_server_exceptions has shown them
-            return None
-        return SERVER_EXCEPTIONS_NOTE.format(count=len(errors)) + report
+        return session.notes_for(exc) if session is not None else None
 
     def _aiotest_default(self, bound: Callable[..., Any], default: Callable[..., Any]) -> bool:
         """True when ``bound`` is the do-nothing ``default``: its step is not run at all."""

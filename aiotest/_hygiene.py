@@ -20,12 +20,14 @@ from ._leaks import LeakTracker, format_stack, is_framework_file, is_internal_fi
 from ._messages import (
     GET_EVENT_LOOP_CALLED,
     GET_EVENT_LOOP_FORBIDDEN,
+    GET_EVENT_LOOP_IN_HANDLER,
     LOOP_EXCEPTIONS_CAUGHT,
     NO_PENDING_TASKS,
     PENDING_TASK,
     TASK_WAITING_ON,
     TEST_TASK,
 )
+from ._server_errors import request_being_handled
 from ._settings import Settings
 
 __all__ = [
@@ -161,6 +163,8 @@ class _GetEventLoopGuard:
     def __init__(self) -> None:
         #: (where it was called, the exception raised there), one per forbidden call.
         self.calls: list[tuple[str, GetEventLoopForbidden]] = []
+        #: The forbidden calls made in a request handler: (request line, where called, error).
+        self.in_handlers: list[tuple[str, str, GetEventLoopForbidden]] = []
         self._original: Callable[[], asyncio.AbstractEventLoop] | None = None
         self._original_events: Callable[[], asyncio.AbstractEventLoop] | None = None
 
@@ -168,6 +172,7 @@ class _GetEventLoopGuard:
         original = self._original = asyncio.get_event_loop
         self._original_events = asyncio.events.get_event_loop
         calls = self.calls
+        in_handlers = self.in_handlers
 
         @functools.wraps(original)
         def get_event_loop() -> asyncio.AbstractEventLoop:
@@ -176,6 +181,9 @@ class _GetEventLoopGuard:
             if module.split(".", 1)[0] in _EXEMPT_MODULES:
                 return original()
             error = GetEventLoopForbidden(GET_EVENT_LOOP_FORBIDDEN)
+            request = request_being_handled(caller)
+            if request is not None:
+                in_handlers.append((request, user_stack(caller), error))
             calls.append((user_stack(caller), error))
             raise error
 
@@ -189,6 +197,16 @@ class _GetEventLoopGuard:
         if self._original_events is not None:
             asyncio.events.get_event_loop = self._original_events
             self._original_events = None
+
+
+def _reached_aiohttp(error: BaseException) -> bool:
+    """True when ``error`` propagated out of the application into aiohttp's own frames."""
+    tb = error.__traceback__
+    while tb is not None:
+        if str(tb.tb_frame.f_globals.get("__name__", "")).startswith("aiohttp."):
+            return True
+        tb = tb.tb_next
+    return False
 
 
 class Guards:
@@ -240,10 +258,22 @@ class Guards:
     ) -> None:
         self.loop_exceptions.append(context)
 
+    def forbidden_calls_in_handlers(self) -> list[tuple[str, str]]:
+        """Forbidden calls whose error escaped a request handler: (request line, where).
+
+        aiohttp then dropped the connection, and the client saw ServerDisconnectedError.
+        """
+        found = self._guard.in_handlers if self._guard is not None else []
+        return [(request, stack) for request, stack, error in found if _reached_aiohttp(error)]
+
     def forbidden_calls_swallowed(self) -> list[str]:
         """Where get_event_loop() was called and the error it raised never reached a report."""
         calls = self._guard.calls if self._guard is not None else []
-        return [stack for stack, error in calls if id(error) not in self._reported]
+        return [
+            stack
+            for stack, error in calls
+            if id(error) not in self._reported and not _reached_aiohttp(error)
+        ]
 
     @property
     def leak_check_on(self) -> bool:
@@ -271,6 +301,8 @@ class Guards:
 
     def _reports(self, leaks: str | None) -> list[str]:
         problems: list[str] = []
+        for request, stack in self.forbidden_calls_in_handlers():
+            problems.append(GET_EVENT_LOOP_IN_HANDLER.format(request=request) + stack)
         swallowed = self.forbidden_calls_swallowed()
         if swallowed:
             problems.append(

@@ -20,7 +20,9 @@ CLIENT_CLOSED = "the test client is closed; it cannot send more requests"
 MAKE_URL_NEEDS_PATH = (
     "make_url() takes a path relative to the test server, not the absolute URL {url}"
 )
+# Begins with aiohttp's own text, which suites written for aiohttp may assert.
 NO_APPLICATION = (
+    "Did you forget to define get_application()? "
     "{class_name} defines no application: override 'async def get_application(self)' "
     "(or the older 'def get_app(self)') to return the aiohttp.web.Application to test"
 )
@@ -103,6 +105,16 @@ GET_EVENT_LOOP_FORBIDDEN = (
 GET_EVENT_LOOP_CALLED = (
     "asyncio.get_event_loop() was called {count} time(s) under forbid_get_event_loop, and "
     "the error it raised was caught; use asyncio.get_running_loop() instead. Called from:\n"
+)
+GET_EVENT_LOOP_IN_HANDLER = (
+    "the request handler serving {request} called asyncio.get_event_loop() under "
+    "forbid_get_event_loop; the error it raised ended the handler, so aiohttp dropped the "
+    "connection (the client saw ServerDisconnectedError). Use asyncio.get_running_loop() in "
+    "the handler. Called from:\n"
+)
+GET_EVENT_LOOP_DROPPED_CONNECTION = (
+    "the server dropped the connection because a request handler called "
+    "asyncio.get_event_loop() under forbid_get_event_loop (see the report of that call)"
 )
 LOOP_EXCEPTIONS_CAUGHT = (
     "the event loop's exception handler received {count} exception(s) during the test "

@@ -110,6 +110,25 @@ def _exc_info(value: object) -> _ExcInfo | None:
     return None
 
 
+# How far up a call's stack to look for the request handler it runs in.
+_HANDLER_SEARCH_DEPTH = 40
+
+
+def request_being_handled(frame: FrameType | None) -> str | None:
+    """The request line of the aiohttp request whose handler ``frame`` runs in, or None.
+
+    aiohttp's server holds the request as a local of the frames that call the handler.
+    """
+    for _ in range(_HANDLER_SEARCH_DEPTH):
+        if frame is None:
+            return None
+        request = frame.f_locals.get("request")
+        if isinstance(request, web.BaseRequest):
+            return f"{request.method} {request.path_qs}"
+        frame = frame.f_back
+    return None
+
+
 def _request_line(frame: FrameType | None) -> str:
     # aiohttp does not hand the request to its logger, but the frame that logs the error
     # (handle_error) has it as a local; looking for it keeps aiotest off aiohttp's internals.

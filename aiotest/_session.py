@@ -27,6 +27,8 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+import aiohttp
+
 from . import _watchdog
 from ._compat import frame_of_thread
 from ._fakes import active_fakes, close_all_fakes
@@ -34,7 +36,9 @@ from ._hygiene import Guards, debugger_attached, format_pending_tasks, user_stac
 from ._leaks import is_internal_file
 from ._messages import (
     FAKES_LEFT_INSTALLED,
+    GET_EVENT_LOOP_DROPPED_CONNECTION,
     LOOP_STUCK,
+    SERVER_EXCEPTIONS_NOTE,
     SESSION_CLOSED,
     TASKS_ABANDONED,
     TIMEOUT_ABANDONED,
@@ -43,7 +47,12 @@ from ._messages import (
     TIMEOUT_LOOP_BLOCKED,
 )
 from ._runner import CANCEL_GRACE, LoopRunner, StepAbandoned
-from ._server_errors import HandlerError, collect_handler_errors, quiet_handler_errors
+from ._server_errors import (
+    HandlerError,
+    collect_handler_errors,
+    format_handler_errors,
+    quiet_handler_errors,
+)
 from ._settings import Settings
 from ._virtual_loop import clock_or_none
 
@@ -314,6 +323,27 @@ class TestSession:
         """Note that ``exc`` reached the test's report (so it is not reported twice)."""
         if self.guards is not None:
             self.guards.reported(exc)
+
+    def notes_for(self, exc: BaseException) -> str | None:
+        """What the report of ``exc``, a failure or error of this test, should add to it.
+
+        The handler errors recorded meanwhile (unless ``exc`` shows them already), and why
+        the server dropped a connection when a handler made a forbidden call.
+        """
+        self.note_reported(exc)
+        notes: list[str] = []
+        guards = self.guards
+        if (
+            guards is not None
+            and guards.forbidden_calls_in_handlers()
+            and isinstance(exc, aiohttp.ClientConnectionError)
+        ):
+            notes.append(GET_EVENT_LOOP_DROPPED_CONNECTION)
+        errors = self.handler_errors()
+        report = format_handler_errors(errors)
+        if errors and report not in str(exc):  # raise_server_exceptions has shown them
+            notes.append(SERVER_EXCEPTIONS_NOTE.format(count=len(errors)) + report)
+        return "\n\n".join(notes) or None
 
     def handler_errors(self) -> list[HandlerError]:
         """The exceptions request handlers let escape during this test, oldest first."""

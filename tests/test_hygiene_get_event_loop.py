@@ -124,6 +124,33 @@ class GetEventLoopTest(HygieneTestCase):
                     "in legacy_helper",
                 )
 
+    def test_a_call_that_ends_a_handler_is_reported_as_the_dropped_connection(self) -> None:
+        async def handler_that_lets_it_through(request: web.Request) -> web.Response:
+            legacy_helper()
+            return web.Response(text="never sent")
+
+        @aiotest.forbid_get_event_loop
+        class Case(aiotest.AioHTTPTestCase):
+            async def get_application(self) -> web.Application:
+                app = web.Application()
+                app.router.add_get("/profile", handler_that_lets_it_through)
+                return app
+
+            async def test_request(self) -> None:
+                async with self.client.get("/profile") as response:
+                    self.assertEqual(response.status, 200)
+
+        result = run_case(Case)
+        [(_, error)] = result.errors
+        [(_, failure)] = result.failures
+        # The client's error says why the connection was dropped...
+        self.assertIn("ServerDisconnectedError", error)
+        self.assertIn("the server dropped the connection because a request handler", error)
+        # ...and the report of the call names the request and the line.
+        self.assertIn("the request handler serving GET /profile called", failure)
+        self.assertIn("return asyncio.get_event_loop()  # the legacy call", failure)
+        self.assertNotIn("was caught", failure)
+
     def test_a_call_from_sync_setup_fails_the_test(self) -> None:
         class Case(aiotest.AsyncTestCase):
             forbid_get_event_loop = True
