@@ -30,6 +30,8 @@ from ._messages import (
     LEAK_UNFINISHED_TASK,
     LEAKS_FOUND,
     WHERE_CREATED,
+    WHERE_DEFINED,
+    WHERE_DROPPED,
     WHERE_UNKNOWN,
 )
 
@@ -71,8 +73,15 @@ def is_framework_file(filename: str) -> bool:
 
 
 def _stack_here(frame: FrameType | None) -> Stack:
-    summary = traceback.extract_stack(frame, limit=CREATION_STACK_DEPTH)
-    return [(entry.filename, entry.lineno or 0, entry.name) for entry in summary]
+    # Runs for every tracked object a test makes: only names and numbers are taken here;
+    # source lines are read when a leak is reported.
+    stack: Stack = []
+    while frame is not None and len(stack) < CREATION_STACK_DEPTH:
+        code = frame.f_code
+        stack.append((code.co_filename, frame.f_lineno or 0, code.co_name))
+        frame = frame.f_back
+    stack.reverse()
+    return stack
 
 
 def format_stack(stack: Iterable[tuple[str, int, str]]) -> str:
@@ -106,15 +115,16 @@ class LeakTracker:
         self._responses: list[_Tracked] = []
         self._transports: list[_Tracked] = []
         self._servers: list[_Tracked] = []
-        self._never_awaited: list[tuple[str, Stack]] = []
+        self._never_awaited: list[tuple[str, str]] = []
+        self._task_stacks: dict[asyncio.Task[Any], Stack] = {}
         self._resource_warnings: list[str] = []
         self._undo: list[Callable[[], None]] = []
 
     def start(self) -> None:
         """Begin tracking; :meth:`stop` undoes every change made here."""
-        depth = sys.get_coroutine_origin_tracking_depth()
-        sys.set_coroutine_origin_tracking_depth(max(depth, CREATION_STACK_DEPTH))
-        self._undo.append(lambda: sys.set_coroutine_origin_tracking_depth(depth))
+        # Where each task was made is recorded by a task factory, not by coroutine origin
+        # tracking, which costs a stack on every coroutine aiohttp makes.
+        self._track_task_creation()
         self._track_never_awaited()
         self._track_resource_warnings()
         self._track_init(aiohttp.ClientSession, self._sessions)
@@ -126,9 +136,42 @@ class LeakTracker:
         while self._undo:
             self._undo.pop()()
 
+    def _track_task_creation(self) -> None:
+        loop = self._loop
+        previous = loop.get_task_factory()
+        stacks = self._task_stacks
+
+        def factory(
+            loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any
+        ) -> asyncio.Future[Any]:
+            if previous is not None:
+                task = previous(loop, coro, **kwargs)
+            else:
+                task = asyncio.Task(coro, loop=loop, **kwargs)
+            if isinstance(task, asyncio.Task):
+                stacks[task] = _stack_here(sys._getframe(1))
+            return task
+
+        loop.set_task_factory(factory)
+
+        def undo() -> None:
+            stacks.clear()
+            if not loop.is_closed():
+                loop.set_task_factory(previous)
+
+        self._undo.append(undo)
+
     def _track_never_awaited(self) -> None:
         def record(coro: CoroutineType[Any, Any, Any]) -> None:
-            self._never_awaited.append((coro.__qualname__, _origin_stack(coro)))
+            # Called as the coroutine is dropped: for the usual mistake, a call without
+            # await, that is the line that made it.
+            dropped = _stack_here(sys._getframe(1))
+            if any(not is_internal_file(filename) for filename, _, _ in dropped):
+                where = WHERE_DROPPED + format_stack(dropped).removeprefix(WHERE_CREATED)
+            else:
+                code = coro.cr_code
+                where = WHERE_DEFINED.format(filename=code.co_filename, line=code.co_firstlineno)
+            self._never_awaited.append((coro.__qualname__, where))
 
         self._undo.append(replace_unawaited_coroutine_hook(record))
 
@@ -209,12 +252,13 @@ class LeakTracker:
         found: list[str] = []
         for task in self._unfinished:
             coro = task.get_coro()
+            stack = self._task_stacks.get(task) or _origin_stack(coro)
             found.append(
                 LEAK_UNFINISHED_TASK.format(task=task.get_name(), coro=_qualname(coro))
-                + format_stack(_origin_stack(coro))
+                + format_stack(stack)
             )
-        for name, stack in self._never_awaited:
-            found.append(LEAK_NEVER_AWAITED.format(coro=name) + format_stack(stack))
+        for name, where in self._never_awaited:
+            found.append(LEAK_NEVER_AWAITED.format(coro=name) + where)
         sessions = [t for t in self._sessions if not t.obj.closed]
         for tracked in sessions:
             found.append(LEAK_UNCLOSED_SESSION + format_stack(tracked.stack))

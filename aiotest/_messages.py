@@ -122,6 +122,10 @@ LOOP_EXCEPTIONS_CAUGHT = (
 )
 LEAKS_FOUND = "the test left {count} thing(s) open or unfinished (check_leaks):\n"
 WHERE_CREATED = "\n  created at (most recent call last):\n"
+WHERE_DROPPED = "\n  dropped without being awaited at (most recent call last):\n"
+WHERE_DEFINED = (
+    "\n  (dropped by the garbage collector; the coroutine is defined at {filename}:{line})"
+)
 WHERE_UNKNOWN = "\n  (where it was created is unknown)"
 LEAK_UNFINISHED_TASK = "- task {task} ({coro}) is still pending"
 LEAK_NEVER_AWAITED = "- coroutine {coro} was never awaited"

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import gc
 import inspect
 import threading
 import time
@@ -29,7 +28,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-from . import _watchdog
+from . import _garbage, _watchdog
 from ._compat import frame_of_thread
 from ._fakes import active_fakes, close_all_fakes
 from ._hygiene import Guards, debugger_attached, format_pending_tasks, user_stack
@@ -159,7 +158,7 @@ class TestSession:
         guards = self.guards = Guards(self.settings, runner.loop)
         if guards.collects_garbage:
             # What earlier tests left for the collector speaks up now, not in this test.
-            gc.collect()
+            _garbage.before_test()
         guards.start(undo)
         self._tasks_before = set(asyncio.all_tasks(runner.loop))
         # Every aiotest server's handler errors while the test runs are the test's, whoever
@@ -377,7 +376,7 @@ class TestSession:
         if guards.collects_garbage:
             # Flushes "Task exception was never retrieved", never-awaited coroutines and
             # dropped transports now, into the test that caused them.
-            gc.collect()
+            _garbage.after_test()
         if guards.needs_loop_for_findings:
             problems.extend(self._run_in_context(runner, guards.findings()))
         else:
