@@ -194,6 +194,10 @@ class TestSession:
         self._sync_depth += 1
         try:
             return self.context.run(func, *args, **kwargs)
+        except BaseException as exc:
+            # Reaches the test's report: every front end reports what a part raised.
+            self.note_reported(exc)
+            raise
         finally:
             self._sync_depth -= 1
 
@@ -231,6 +235,7 @@ class TestSession:
             raise self.failure(report)
         if succeeded:
             return value
+        self.note_reported(value)
         raise value
 
     def _run_in_context(self, runner: LoopRunner, coro: Coroutine[Any, Any, _T]) -> _T:
