@@ -10,6 +10,7 @@ import configparser
 import os
 import pathlib
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -96,6 +97,32 @@ class DeprecationFilterTest(unittest.TestCase):
     def test_a_module_that_only_starts_with_aiotest_is_not_aiotest(self) -> None:
         done = self._run_probe("aiotest_helpers", _tox_pythonwarnings())
         self.assertEqual(done.returncode, 0, done.stderr)
+
+    def test_tox_runs_the_examples_with_the_filter_too(self) -> None:
+        commands = _lines(_ini("tox.ini").get("testenv", "commands"))
+        [command] = [c for c in commands if "examples" in c]
+        program, option, code = shlex.split(command)
+        self.assertEqual((program, option), ("python", "-c"))
+        directory = pathlib.Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, directory)
+        # The same command, discovering a probe where it would discover the examples.
+        (directory / "test_probe.py").write_text(
+            _PROBE.replace("import tests  #", "#").format(module="aiotest._case")
+        )
+        code = code.replace("'examples'", repr(str(directory)))
+        self.assertIn(str(directory), code)
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONWARNINGS", "PYTHONPATH")}
+        env["PYTHONWARNINGS"] = _tox_pythonwarnings()
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        self.assertNotEqual(done.returncode, 0, done.stderr)
+        self.assertIn("DeprecationWarning: probe", done.stderr)
 
     def test_without_any_warning_option_unittest_would_reset_the_filter(self) -> None:
         # Why tox sets PYTHONWARNINGS at all: this run passes although the filter is installed.
