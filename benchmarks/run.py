@@ -28,6 +28,7 @@ import os
 import pathlib
 import platform
 import py_compile
+import resource
 import shutil
 import statistics
 import subprocess
@@ -93,13 +94,28 @@ def _run(
     command: Sequence[str], cwd: pathlib.Path, env: dict[str, str], ok: Sequence[int]
 ) -> float:
     """Run ``command``, return its wall time; fail loudly if it did not pass."""
+    return _run_timed(command, cwd, env, ok)[0]
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run_timed(
+    command: Sequence[str], cwd: pathlib.Path, env: dict[str, str], ok: Sequence[int]
+) -> tuple[float, float]:
+    """Run ``command``; return its wall time and the CPU time (user + system) it used."""
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
+    # Runs are one at a time, so what the finished children used grew by this run's share.
+    cpu = _children_cpu() - cpu_before
     if done.returncode not in ok:
         sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
         raise SystemExit(f"{' '.join(command)} in {cwd} exited with {done.returncode}")
-    return elapsed
+    return elapsed, cpu
 
 
 @dataclasses.dataclass
@@ -108,6 +124,7 @@ class SpeedResult:
 
     tests: int
     repeats: int
+    clock: str
     samples: dict[tuple[str, str], list[float]]
 
     def median(self, contender: str, shape: str) -> float | None:
@@ -124,9 +141,14 @@ class SpeedResult:
 
 
 def run_speed(
-    contenders: Sequence[str], shapes: Sequence[str], tests: int, repeats: int
+    contenders: Sequence[str], shapes: Sequence[str], tests: int, repeats: int, clock: str
 ) -> SpeedResult:
-    """Time every contender on every shape, alternating contenders, ``repeats`` times."""
+    """Time every contender on every shape, alternating contenders, ``repeats`` times.
+
+    ``clock`` is "wall" (elapsed time) or "cpu" (the CPU time the test process used, which
+    other work on a busy machine disturbs far less, but which leaves out any waiting).
+    """
+    pick = 0 if clock == "wall" else 1
     root = GENERATED / "speed"
     shutil.rmtree(root, ignore_errors=True)
     for contender in contenders:
@@ -148,11 +170,12 @@ def run_speed(
             for contender in order:
                 directory = root / contender.replace(".", "_")
                 env = _environment(contender)
-                one = _run(_command(contender, f"bench_{shape}_one"), directory, env, (0,))
-                full = _run(_command(contender, f"bench_{shape}"), directory, env, (0,))
+                one = _run_timed(_command(contender, f"bench_{shape}_one"), directory, env, (0,))
+                full = _run_timed(_command(contender, f"bench_{shape}"), directory, env, (0,))
+                one, full = one[pick], full[pick]
                 samples.setdefault((contender, shape), []).append((full - one) / (tests - 1))
         print(f"speed: repetition {repetition + 1}/{repeats} done", file=sys.stderr)
-    return SpeedResult(tests=tests, repeats=repeats, samples=samples)
+    return SpeedResult(tests=tests, repeats=repeats, clock=clock, samples=samples)
 
 
 def _warm_up(contender: str, shape: str, directory: pathlib.Path) -> None:
@@ -270,7 +293,8 @@ def speed_tables(result: SpeedResult, contenders: Sequence[str], shapes: Sequenc
     """The per-test times, their ratios to aiotest, and the targets, as reStructuredText."""
     rows = [[name, *(_speed_cell(result, name, shape) for shape in shapes)] for name in contenders]
     text = _list_table(
-        f"Milliseconds per test, min / median / max over {result.repeats} runs of "
+        f"Milliseconds ({result.clock} time) per test, min / median / max over "
+        f"{result.repeats} runs of "
         f"{result.tests} tests (in brackets: median relative to aiotest's)",
         ["contender", *shapes],
         rows,
@@ -335,6 +359,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="what to measure (default: speed, or all with --write)",
     )
     parser.add_argument("--tests", type=int, default=1000, help="tests per speed run")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="speed mode: elapsed time, or the test process's CPU time (for busy machines)",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="counted repetitions")
     parser.add_argument("--shapes", default=",".join(SHAPES))
     parser.add_argument("--contenders", default=",".join(CONTENDERS))
@@ -355,15 +385,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     for shape in shapes:
         if shape not in SHAPES:
             parser.error(f"unknown shape {shape!r}; known: {', '.join(SHAPES)}")
-    sections = [f"Measured on: {machine_description()}.\n"]
+    load_before = os.getloadavg()[0]
+    sections = []
     if args.mode in ("speed", "all"):
-        result = run_speed(contenders, shapes, args.tests, args.repeats)
+        result = run_speed(contenders, shapes, args.tests, args.repeats, args.clock)
         sections.append(speed_tables(result, contenders, shapes))
     if args.mode in ("resources", "all"):
         sections.append(resources_table(run_resources(args.resource_tests)))
     if args.mode in ("parallel", "all"):
         times = run_parallel(args.parallel_tests, args.repeats)
         sections.append(parallel_table(times, args.parallel_tests))
+    # How busy the machine was tells how far the figures can be trusted.
+    load_after = os.getloadavg()[0]
+    load = f"load average (1 minute) {load_before:.1f} at the start, {load_after:.1f} at the end"
+    sections.insert(0, f"Measured on: {machine_description()}; {load}.\n")
     text = "\n".join(sections)
     print(text)
     if args.write is not None:
