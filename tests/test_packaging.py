@@ -7,6 +7,7 @@ the way tox runs the suite: in a child ``python -m unittest`` with tox's PYTHONW
 from __future__ import annotations
 
 import configparser
+import importlib.util
 import os
 import pathlib
 import re
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from types import ModuleType
 
 import aiotest
 
@@ -260,6 +262,62 @@ class CiRunTest(unittest.TestCase):
     def test_without_the_tool_path_is_left_alone(self) -> None:
         top, path = self._run_ci(with_tool=False)
         self.assertEqual(path, [str(top / "plain-bin")])
+
+
+def _benchmark_sources() -> ModuleType:
+    path = ROOT / "benchmarks" / "_sources.py"
+    spec = importlib.util.spec_from_file_location("benchmark_sources_for_packaging", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Appended to a generated module: what each contender says about its loop's debug mode.
+_DEBUG_PROBE = """
+
+class DebugProbe(BenchTest):
+    async def test_debug_mode(self):
+        assert asyncio.get_running_loop().get_debug() is {debug}
+"""
+
+
+class BenchmarkSourcesTest(unittest.TestCase):
+    """Every unittest contender's generated suite passes on this Python, each shape included.
+
+    pytest-aiohttp's suite needs pytest-aiohttp, a benchmark dependency only; it is left out.
+    """
+
+    def test_the_generated_suites_pass(self) -> None:
+        sources = _benchmark_sources()
+        contenders = [name for name in sources.CONTENDERS if name != "pytest-aiohttp"]
+        self.assertIn("isolation-floor", contenders)
+        self.assertIn("aiohttp.test_utils-nodebug", contenders)
+        directory = pathlib.Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, directory)
+        for contender in contenders:
+            for shape in sources.SHAPES:
+                source = sources.module_source(contender, shape, 2)
+                if contender.startswith("aiohttp.test_utils"):
+                    # Shipped, the base class turns debug mode on; the variant turns it off.
+                    source += _DEBUG_PROBE.format(debug=contender == "aiohttp.test_utils")
+                name = f"test_{contender.replace('.', '_').replace('-', '_')}_{shape}.py"
+                (directory / name).write_text(source)
+        env = {k: v for k, v in os.environ.items() if k not in ("AIOTEST_LOOP", "PYTHONPATH")}
+        done = subprocess.run(
+            [sys.executable, "-m", "unittest", "discover", "-s", str(directory), "-t", "."],
+            cwd=directory,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        self.assertEqual(done.returncode, 0, done.stderr[-3000:])
+        # Two tests per module; each DebugProbe (one per aiohttp.test_utils module) runs
+        # those two again and its own.
+        probe_modules = 2 * len(sources.SHAPES)
+        expected = 2 * len(contenders) * len(sources.SHAPES) + 3 * probe_modules
+        self.assertIn(f"Ran {expected} tests", done.stderr)
 
 
 if __name__ == "__main__":
