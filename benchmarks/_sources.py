@@ -1,4 +1,4 @@
-"""Source code of the generated benchmark suites: one app, four test shapes, seven contenders.
+"""Source code of the generated benchmark suites: one app, four test shapes, nine contenders.
 
 Every contender tests the same application with the same request and the same assertions;
 only the harness around the request differs. The generated files are plain test modules
@@ -85,6 +85,8 @@ async with client.get("/ready") as response:
 # Each contender: how a module starts (after APP) and how one test is written.
 # {hooks} is True for the "startup" shape; {n} the test's number; {body} the shape's body.
 _TESTCASE_HEAD = """
+import asyncio
+
 from {module} import AioHTTPTestCase
 
 
@@ -105,16 +107,20 @@ async def test_{n}(aiohttp_client):
 {body}
 """
 
-# The floor and the warm request: the same app served once for the whole module, on a loop
-# of its own; warm reuses one client session (keep-alive), floor opens a fresh one per test
-# and also makes and closes an event loop per test, the least any per-test isolation costs.
-_BASELINE_HEAD = """
+# aiohttp.test_utils with the debug mode that IsolatedAsyncioTestCase turns on for its loop
+# switched off again, first thing in asyncSetUp, with the loop's public set_debug.
+_NO_DEBUG = """
+    async def asyncSetUp(self):
+        asyncio.get_running_loop().set_debug(False)
+        await super().asyncSetUp()
+"""
+
+# A session with TestClient's relative paths, for the hand-written contenders below.
+_CLIENT = """
 import asyncio
 import unittest
 
 import aiohttp
-
-STATE = {{}}
 
 
 class _Client:
@@ -129,6 +135,46 @@ class _Client:
 
     def ws_connect(self, path, **kwargs):
         return self._session.ws_connect(self._root + path, **kwargs)
+"""
+
+# The isolation floor: by hand, what per-test isolation cannot do without. Each test makes
+# an event loop, the application, an AppRunner and a TCPSite on a port the kernel picks,
+# opens a client session, sends its request, and closes all of it again.
+_ISOLATED_HEAD = (
+    _CLIENT
+    + """
+
+async def _isolated(body):
+    runner = web.AppRunner(make_app(with_hooks={hooks}))
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        root = "http://127.0.0.1:%d" % runner.addresses[0][1]
+        async with aiohttp.ClientSession() as session:
+            await body(_Client(session, root))
+    finally:
+        await runner.cleanup()
+
+
+class BenchTest(unittest.TestCase):
+    def run_body(self, body):
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(_isolated(body))
+        finally:
+            loop.close()
+"""
+)
+
+# The floor and the warm request: the same app served once for the whole module, on a loop
+# of its own; warm reuses one client session (keep-alive), floor opens a fresh one per test
+# and also makes and closes an event loop per test, the least a test with its own loop and
+# client costs when the server is shared.
+_BASELINE_HEAD = (
+    _CLIENT
+    + """
+STATE = {{}}
 
 
 async def _start():
@@ -170,6 +216,7 @@ class BenchTest(unittest.TestCase):
         async with aiohttp.ClientSession() as session:
             await body(_Client(session, STATE["root"]))
 """
+)
 _BASELINE_TEST = """
     def test_{n}(self):
         async def body(client, n={n}):
@@ -182,7 +229,9 @@ CONTENDERS: dict[str, tuple[str, str]] = {
     "aiotest-uvloop": (_TESTCASE_HEAD, _TESTCASE_TEST),
     "aiotest-class": (_TESTCASE_HEAD, _TESTCASE_TEST),
     "aiohttp.test_utils": (_TESTCASE_HEAD, _TESTCASE_TEST),
+    "aiohttp.test_utils-nodebug": (_TESTCASE_HEAD, _TESTCASE_TEST),
     "pytest-aiohttp": (_PYTEST_HEAD, _PYTEST_TEST),
+    "isolation-floor": (_ISOLATED_HEAD, _BASELINE_TEST),
     "floor": (_BASELINE_HEAD, _BASELINE_TEST),
     "warm": (_BASELINE_HEAD, _BASELINE_TEST),
 }
@@ -192,7 +241,9 @@ _HEAD_VALUES = {
     "aiotest-uvloop": {"module": "aiotest", "extra": "", "fresh": "True"},
     "aiotest-class": {"module": "aiotest", "extra": '\n    server_scope = "class"\n', "fresh": ""},
     "aiohttp.test_utils": {"module": "aiohttp.test_utils", "extra": "", "fresh": ""},
+    "aiohttp.test_utils-nodebug": {"module": "aiohttp.test_utils", "extra": _NO_DEBUG, "fresh": ""},
     "pytest-aiohttp": {"module": "", "extra": "", "fresh": ""},
+    "isolation-floor": {"module": "", "extra": "", "fresh": ""},
     "floor": {"module": "", "extra": "", "fresh": "True"},
     "warm": {"module": "", "extra": "", "fresh": "False"},
 }
@@ -202,7 +253,9 @@ _BODY_INDENT = {
     "aiotest-uvloop": 8,
     "aiotest-class": 8,
     "aiohttp.test_utils": 8,
+    "aiohttp.test_utils-nodebug": 8,
     "pytest-aiohttp": 4,
+    "isolation-floor": 12,
     "floor": 12,
     "warm": 12,
 }
