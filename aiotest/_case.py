@@ -64,7 +64,8 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
     """
 
     #: Makes the test's event loop; None means asyncio's own. Env: ``AIOTEST_LOOP=uvloop``.
-    loop_factory: ClassVar[LoopFactory | None] = None
+    # Not a ClassVar: IsolatedAsyncioTestCase (3.13+) declares the same name as an attribute.
+    loop_factory: LoopFactory | None = None
     #: asyncio debug mode for the test's loop. Env: ``PYTHONASYNCIODEBUG``.
     loop_debug: ClassVar[bool] = False
     #: With debug mode on, callbacks slower than this many seconds are logged.

@@ -237,7 +237,7 @@ class TestClient(Generic[_Request, _ApplicationNone]):
         if self._closed:
             raise NotRunningError(CLIENT_CLOSED)
         self._trust_server(kwargs)
-        websocket: aiohttp.ClientWebSocketResponse = await self._session.ws_connect(
+        websocket: aiohttp.ClientWebSocketResponse[Any] = await self._session.ws_connect(
             self.make_url(path), **kwargs
         )
         self._websockets.append(websocket)

@@ -198,7 +198,9 @@ class AsyncioTouchPointsTest(unittest.TestCase):
             except asyncio.CancelledError:
                 # Handled here, as aiotest handles the cancellations it makes itself.
                 _compat.uncancel(task)
-            return task.cancelling() if sys.version_info >= (3, 11) else 0
+            if sys.version_info >= (3, 11):
+                return task.cancelling()
+            return 0
 
         self.assertEqual(asyncio.run(main()), 0)
 
