@@ -87,6 +87,7 @@ class ClockMovesTest(unittest.TestCase):
     def test_nested_asyncio_timeout(self) -> None:
         if sys.version_info < (3, 11):  # for type checkers; the test is skipped there
             self.skipTest("asyncio.timeout() is new in Python 3.11")
+
         async def main() -> list[str]:
             loop = asyncio.get_running_loop()
             start = loop.time()

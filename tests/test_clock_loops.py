@@ -122,6 +122,7 @@ class RunnerTest(unittest.TestCase):
     def test_asyncio_runner_with_the_factory(self) -> None:
         if sys.version_info < (3, 11):  # for type checkers; the class is skipped there
             self.skipTest("asyncio.Runner is new in Python 3.11")
+
         async def main() -> float:
             start = asyncio.get_running_loop().time()
             await asyncio.sleep(3600)
