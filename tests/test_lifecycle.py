@@ -21,6 +21,7 @@ from ._support import problems
 
 VAR: contextvars.ContextVar[str] = contextvars.ContextVar("VAR", default="unset")
 
+# lifecycle: the order of one test's steps
 FULL_CYCLE = [
     "loop ready",
     "guards started",
@@ -43,6 +44,7 @@ FULL_CYCLE = [
     "loop closed",
     "exited",
 ]
+# lifecycle: end
 
 
 def events_case(events: list[str], fail: bool = False) -> type[aiotest.AioHTTPTestCase]:
