@@ -454,18 +454,13 @@ class AioHTTPTestCase(AsyncTestCase):
 
     def _aiotest_after_open(self, session: TestSession) -> None:
         if self._aiotest_scope is not None:
-            # Registered after the finish, so they run before it, after the test's own.
-            self.addCleanup(self._aiotest_check_shared_fixture)
-            self.addAsyncCleanup(self._aiotest_reset_shared_fixture)
+            # Registered after the finish, so it runs before it, after the test's own.
+            self.addCleanup(self._aiotest_after_shared_test)
 
-    async def _aiotest_reset_shared_fixture(self) -> None:
+    def _aiotest_after_shared_test(self) -> None:
         scope = self._aiotest_scope
-        if scope is not None:
-            await scope.reset()
-
-    def _aiotest_check_shared_fixture(self) -> None:
-        scope = self._aiotest_scope
-        problem = scope.check_after(self) if scope is not None else None
+        close_connections = self.settings.check_leaks
+        problem = scope.after_test(self, close_connections) if scope is not None else None
         if problem is not None:
             raise self.failureException(problem)
 

@@ -44,6 +44,7 @@ __all__ = [
     "pooled_client_connections",
     "replace_unawaited_coroutine_hook",
     "selector_loop_base",
+    "server_connection_tasks",
     "set_match_info",
     "thread_event_loop",
     "uncancel",
@@ -236,6 +237,23 @@ def client_connection_protocol() -> type:
     from aiohttp.client_proto import ResponseHandler
 
     return ResponseHandler
+
+
+def server_connection_tasks(loop: asyncio.AbstractEventLoop) -> set[asyncio.Task[Any]]:
+    """The tasks in which aiohttp's server runs its connections, one per connection.
+
+    A class-scoped server's keep-alive connection outlives a test; its task must not be
+    cancelled with the tasks the test left. aiohttp names no public way to tell them apart:
+    they run its ``RequestHandler.start``.
+    """
+    from aiohttp.web_protocol import RequestHandler
+
+    start = RequestHandler.start.__code__
+    return {
+        task
+        for task in asyncio.all_tasks(loop)
+        if getattr(task.get_coro(), "cr_code", None) is start
+    }
 
 
 def pooled_client_connections(session: Any) -> list[Any]:

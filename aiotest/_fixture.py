@@ -12,9 +12,10 @@ import asyncio
 import contextvars
 import inspect
 import unittest
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
 from typing import Any, Protocol, TypeVar
 
+import aiohttp
 from aiohttp import web
 
 from ._client import TestClient
@@ -135,25 +136,45 @@ class AppFixture:
             return "server"
         return None
 
-    async def reset(self) -> None:
+    def reset(self, close_connections: bool) -> Coroutine[Any, Any, None] | None:
         """Leave the client as a fresh one would be: no responses, websockets, cookies.
 
-        Its keep-alive connections are closed too, and the server is given time to finish
-        with them, so that nothing the test opened runs into the next one.
+        Responses and cookies go at once. Returns what must still run on the loop, or
+        None: closing open websockets, and with ``close_connections`` the keep-alive
+        connections too, waiting until the server has finished with them, so that a leak
+        check sees nothing the test opened.
         """
         client = self.client
         if client is None or client.closed:
-            return
-        await client.close_responses()
+            return None
+        responses, client._responses = client._responses, []
+        for response in responses:
+            response.close()
         client.session.cookie_jar.clear()
-        for protocol in pooled_client_connections(client.session):
-            protocol.close()
-        runner = getattr(client.server, "runner", None)
-        handler = getattr(runner, "server", None)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + _SERVER_SETTLE_SECONDS
-        while getattr(handler, "connections", None) and loop.time() < deadline:
-            await asyncio.sleep(0)
+        websockets = [websocket for websocket in client._websockets if not websocket.closed]
+        client._websockets = []
+        if not websockets and not close_connections:
+            return None
+        return _close_connections(client, websockets, close_connections)
+
+
+async def _close_connections(
+    client: TestClient[Any, Any],
+    websockets: list[aiohttp.ClientWebSocketResponse],
+    close_connections: bool,
+) -> None:
+    for websocket in websockets:
+        await websocket.close()
+    if not close_connections:
+        return
+    for protocol in pooled_client_connections(client.session):
+        protocol.close()
+    runner = getattr(client.server, "runner", None)
+    handler = getattr(runner, "server", None)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _SERVER_SETTLE_SECONDS
+    while getattr(handler, "connections", None) and loop.time() < deadline:
+        await asyncio.sleep(0)
 
 
 def _closed(resource: object) -> bool:
@@ -236,18 +257,19 @@ class ClassScope:
         vars(test).update(self.shared)
         test.loop = self.loop
 
-    async def reset(self) -> None:
-        """Reset the shared client between tests."""
-        if self.fixture is not None:
-            await self.fixture.reset()
+    def after_test(self, test: unittest.TestCase, close_connections: bool) -> str | None:
+        """Reset the shared client for the next test; return a problem ``test`` caused.
 
-    def check_after(self, test: unittest.TestCase) -> str | None:
-        """Return the problem if ``test`` closed the shared client or server.
-
-        The fixture is then closed and built anew for the next test.
+        A test that closed the shared client or server fails, and the fixture is closed
+        and built anew for the next test.
         """
         fixture = self.fixture
         part = fixture.closed_part() if fixture is not None else None
+        if fixture is not None and part is None:
+            remainder = fixture.reset(close_connections)
+            if remainder is not None:
+                self.runner.run(remainder, self.context)
+            return None
         if fixture is None or part is None:
             return None
         self.fixture = None

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import aiohttp
 
 from . import _garbage, _watchdog
-from ._compat import frame_of_thread
+from ._compat import frame_of_thread, server_connection_tasks
 from ._fakes import active_fakes, close_all_fakes
 from ._hygiene import Guards, debugger_attached, format_pending_tasks, user_stack
 from ._leaks import is_internal_file
@@ -369,14 +369,16 @@ class TestSession:
         guards = self.guards
         assert guards is not None
         loop = runner.loop
+        keep = set(self._tasks_before)
+        if self._shared_runner is not None:
+            # A shared server's keep-alive connections outlive the test, each in a task.
+            keep.update(server_connection_tasks(loop))
         leftover = [
-            task
-            for task in asyncio.all_tasks(loop)
-            if not task.done() and task not in self._tasks_before
+            task for task in asyncio.all_tasks(loop) if not task.done() and task not in keep
         ]
         if guards.leak_check_on:
             guards.note_unfinished(leftover)
-        stayed = runner.drain(keep=self._tasks_before)
+        stayed = runner.drain(keep=keep)
         self._step("tasks drained")
         if guards.collects_garbage:
             # Flushes "Task exception was never retrieved", never-awaited coroutines and

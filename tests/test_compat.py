@@ -284,6 +284,15 @@ class AiohttpTouchPointsTest(unittest.IsolatedAsyncioTestCase):
             pooled = _compat.pooled_client_connections(session)
             self.assertEqual(len(pooled), 1)
             self.assertIsInstance(pooled[0], _compat.client_connection_protocol())
+            # The server runs that keep-alive connection in a task of its own.
+            loop = asyncio.get_running_loop()
+            self.assertEqual(len(_compat.server_connection_tasks(loop)), 1)
+            pooled[0].close()
+            for _ in range(100):
+                if not _compat.server_connection_tasks(loop):
+                    break
+                await asyncio.sleep(0.01)
+            self.assertEqual(_compat.server_connection_tasks(loop), set())
 
 
 # clock: the two behaviours of asyncio's selector loop that virtual time rests on.
