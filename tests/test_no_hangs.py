@@ -167,16 +167,20 @@ class TimeoutEndsTheTestTest(unittest.TestCase):
         self.assertIn("KeyboardInterrupt", output)
 
 
+class SharedHello(aiotest.AioHTTPTestCase):
+    """The "Hello, world" app, shared by every test of a class."""
+
+    server_scope = "class"
+
+    async def get_application(self) -> web.Application:
+        return make_app()
+
+
 class ClassScopeBlameTest(unittest.TestCase):
     def test_tasks_a_test_leaves_are_cancelled_when_it_ends(self) -> None:
         ticks: list[str] = []
 
-        class Shared(aiotest.AioHTTPTestCase):
-            server_scope = "class"
-
-            async def get_application(self) -> web.Application:
-                return make_app()
-
+        class Shared(SharedHello):
             async def test_1_leaves_a_ticker(self) -> None:
                 import asyncio
 
@@ -205,12 +209,8 @@ class ClassScopeBlameTest(unittest.TestCase):
         self.assertEqual(ticks, ["test 2 starts"])
 
     def test_a_leaking_test_is_blamed_in_class_scope(self) -> None:
-        class Shared(aiotest.AioHTTPTestCase):
-            server_scope = "class"
+        class Shared(SharedHello):
             check_leaks = True
-
-            async def get_application(self) -> web.Application:
-                return make_app()
 
             async def test_1_leaks(self) -> None:
                 import asyncio
@@ -233,12 +233,7 @@ class ClassScopeBlameTest(unittest.TestCase):
         class Cycle:
             pass
 
-        class Shared(aiotest.AioHTTPTestCase):
-            server_scope = "class"
-
-            async def get_application(self) -> web.Application:
-                return make_app()
-
+        class Shared(SharedHello):
             async def test_1_drops_a_failed_task_in_a_cycle(self) -> None:
                 import asyncio
 
@@ -266,12 +261,7 @@ class ClassScopeBlameTest(unittest.TestCase):
     def test_a_test_that_closes_the_shared_client_fails_and_the_next_gets_a_new_one(
         self,
     ) -> None:
-        class Shared(aiotest.AioHTTPTestCase):
-            server_scope = "class"
-
-            async def get_application(self) -> web.Application:
-                return make_app()
-
+        class Shared(SharedHello):
             async def test_1_closes_the_client(self) -> None:
                 await self.client.close()
 
