@@ -43,6 +43,7 @@ __all__ = [
     "mark_event_loop_never_set",
     "pooled_client_connections",
     "replace_unawaited_coroutine_hook",
+    "request_in_frames",
     "selector_loop_base",
     "server_connection_tasks",
     "set_match_info",
@@ -254,6 +255,25 @@ def server_connection_tasks(loop: asyncio.AbstractEventLoop) -> set[asyncio.Task
         for task in asyncio.all_tasks(loop)
         if getattr(task.get_coro(), "cr_code", None) is start
     }
+
+
+def request_in_frames(frame: FrameType | None, depth: int) -> Any:
+    """The ``aiohttp.web.BaseRequest`` held by ``frame`` or one of ``depth`` frames above it.
+
+    aiohttp's server passes the request being handled down as a local named ``request``
+    (to the handler, and to ``handle_error`` when logging a handler's exception); a report
+    finds it there, since aiohttp hands it to neither the logger nor the handler's callees.
+    """
+    from aiohttp import web
+
+    for _ in range(depth):
+        if frame is None:
+            return None
+        request = frame.f_locals.get("request")
+        if isinstance(request, web.BaseRequest):
+            return request
+        frame = frame.f_back
+    return None
 
 
 def pooled_client_connections(session: Any) -> list[Any]:

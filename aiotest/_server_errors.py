@@ -13,7 +13,7 @@ from collections.abc import Iterator, MutableMapping
 from types import FrameType, TracebackType
 from typing import Any
 
-from aiohttp import web
+from ._compat import request_in_frames
 
 __all__ = [
     "HandlerError",
@@ -115,31 +115,16 @@ _HANDLER_SEARCH_DEPTH = 40
 
 
 def request_being_handled(frame: FrameType | None) -> str | None:
-    """The request line of the aiohttp request whose handler ``frame`` runs in, or None.
-
-    aiohttp's server holds the request as a local of the frames that call the handler.
-    """
-    for _ in range(_HANDLER_SEARCH_DEPTH):
-        if frame is None:
-            return None
-        request = frame.f_locals.get("request")
-        if isinstance(request, web.BaseRequest):
-            return f"{request.method} {request.path_qs}"
-        frame = frame.f_back
-    return None
+    """The request line of the aiohttp request whose handler ``frame`` runs in, or None."""
+    request = request_in_frames(frame, _HANDLER_SEARCH_DEPTH)
+    return None if request is None else f"{request.method} {request.path_qs}"
 
 
 def _request_line(frame: FrameType | None) -> str:
-    # aiohttp does not hand the request to its logger, but the frame that logs the error
-    # (handle_error) has it as a local; looking for it keeps aiotest off aiohttp's internals.
-    for _ in range(_REQUEST_SEARCH_DEPTH):
-        if frame is None:
-            break
-        request = frame.f_locals.get("request")
-        if isinstance(request, web.BaseRequest):
-            return f"{request.method} {request.path_qs}"
-        frame = frame.f_back
-    return _UNKNOWN_REQUEST
+    # aiohttp does not hand the request to its logger; the frame that logs the error
+    # (handle_error) or one near it holds it.
+    request = request_in_frames(frame, _REQUEST_SEARCH_DEPTH)
+    return _UNKNOWN_REQUEST if request is None else f"{request.method} {request.path_qs}"
 
 
 class HandlerErrorLog(logging.LoggerAdapter):  # type: ignore[type-arg]

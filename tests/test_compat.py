@@ -484,3 +484,33 @@ class AddNoteTest(unittest.TestCase):
         else:
             self.assertFalse(hasattr(error, "__notes__"))
             self.assertNotIn("help", shown)
+
+
+class RequestInFramesTest(unittest.IsolatedAsyncioTestCase):
+    async def test_a_handlers_callee_finds_the_request_being_handled(self) -> None:
+        found: list[object] = []
+
+        def deep_in_the_handler() -> None:
+            found.append(_compat.request_in_frames(sys._getframe(), 40))
+
+        async def handler(request: web.Request) -> web.Response:
+            deep_in_the_handler()
+            found.append(request)
+            return web.Response(text="ok")
+
+        app = web.Application()
+        app.router.add_get("/where", handler)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        self.addAsyncCleanup(runner.cleanup)
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/where") as response,
+        ):
+            self.assertEqual(response.status, 200)
+        self.assertEqual(len(found), 2)
+        self.assertIs(found[0], found[1])
+        self.assertIsNone(_compat.request_in_frames(sys._getframe(), 40))
