@@ -21,14 +21,18 @@ from typing import Any, TypeVar
 __all__ = [
     "TESTCASE_HOOKS",
     "UNITTEST_FRAME_MARKER",
+    "call_arguments_of",
     "client_connection_protocol",
     "create_task_in_context",
     "event_loop_never_set",
+    "fixture_function_of",
     "frame_of_thread",
     "loop_needs_shutdown",
     "mark_event_loop_never_set",
     "pooled_client_connections",
     "replace_unawaited_coroutine_hook",
+    "resolved_fixture_functions",
+    "set_fixture_function",
     "thread_event_loop",
     "uncancel",
 ]
@@ -216,3 +220,41 @@ def pooled_client_connections(session: Any) -> list[Any]:
 
 
 # --- pytest ---------------------------------------------------------------------------------
+# pytest plugin: aiotest.pytest_plugin reads what pytest resolved for an item, and runs async
+# fixtures through the function pytest calls. pytest is not imported here: only pytest
+# imports the plugin, and the plugin passes pytest's objects in.
+
+
+def resolved_fixture_functions(node: Any) -> dict[str, Callable[..., Any]]:
+    """The fixture function that applies to ``node`` (a test item) for each fixture name.
+
+    pytest keeps what it resolved in ``node._fixtureinfo.name2fixturedefs``; the last
+    definition of a name is the one the test gets (a conftest's override of a plugin's).
+    """
+    info = getattr(node, "_fixtureinfo", None)
+    found: dict[str, Callable[..., Any]] = {}
+    for name, fixturedefs in dict(getattr(info, "name2fixturedefs", {}) or {}).items():
+        if fixturedefs:
+            found[name] = fixturedefs[-1].func
+    return found
+
+
+def call_arguments_of(item: Any) -> dict[str, Any]:
+    """The arguments pytest passes to ``item``'s test function, as its own call does."""
+    return {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
+
+
+def fixture_function_of(fixturedef: Any) -> Callable[..., Any]:
+    """The function a fixture definition calls (``FixtureDef.func``)."""
+    func: Callable[..., Any] = fixturedef.func
+    return func
+
+
+def set_fixture_function(fixturedef: Any, func: Callable[..., Any]) -> None:
+    """Make pytest call ``func`` for ``fixturedef``, until set back.
+
+    pytest's own ``pytest_fixture_setup`` calls ``fixturedef.func`` (bound to the test's
+    instance for a fixture defined in a class); the plugin puts a sync wrapper there for
+    the duration of one setup, so that the async fixture runs on the test's loop.
+    """
+    fixturedef.func = func

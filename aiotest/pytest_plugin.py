@@ -1,0 +1,576 @@
+"""aiotest's pytest plugin: async tests, async fixtures and aiohttp's fixtures on aiotest's engine.
+
+Enable it with ``-p aiotest.pytest_plugin`` or ``pytest_plugins = ["aiotest.pytest_plugin"]``
+in a conftest; it is never loaded on its own. Each test that needs a loop (an ``async def``
+test, an async fixture, the ``loop`` fixture or one built on it) runs in a
+:class:`~aiotest._session.TestSession`: a fresh loop made from aiotest's settings, the
+guards, the real-time timeout and the report of what the test left behind. Tests marked
+``asyncio`` belong to pytest-asyncio and are left to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import sys
+import unittest
+from collections.abc import Awaitable, Callable, Generator, Iterator
+from typing import Any
+
+import pytest
+from aiohttp import test_utils, web
+
+from ._client import TestClient
+from ._compat import (
+    call_arguments_of,
+    fixture_function_of,
+    resolved_fixture_functions,
+    set_fixture_function,
+)
+from ._runner import LoopRunner
+from ._server import BaseTestServer, RawTestServer, TestServer, unused_port
+from ._server_errors import format_handler_errors
+from ._session import TestSession
+from ._settings import (
+    SETTING_NAMES,
+    Settings,
+    SettingsError,
+    check_setting,
+    environment_defaults,
+    loop_factory_from_name,
+    settings_from_layers,
+)
+
+__all__ = ["AiotestFailed"]
+
+#: The marker that sets aiotest settings: ``@pytest.mark.aiotest(timeout=5, strict=True)``.
+MARKER = "aiotest"
+#: aiomisc's markers, under their own names: each switches its check on.
+SWITCH_MARKERS = ("catch_loop_exceptions", "forbid_get_event_loop")
+#: The fixtures whose use puts a test on aiotest's loop.
+LOOP_FIXTURE = "loop"
+
+MARKER_HELP = (
+    "aiotest(**settings): aiotest settings for this test (timeout=, strict=, loop_debug=, "
+    "loop_factory=, executor_factory=, check_leaks=, catch_loop_exceptions=, "
+    "forbid_get_event_loop=, raise_server_exceptions=, slow_callback_duration=)"
+)
+SWITCH_MARKER_HELP = "{name}: switch aiotest's {name} check on for this test"
+UNKNOWN_SETTING = "@pytest.mark.aiotest({name}=...) names no aiotest setting: use one of {names}"
+MARKER_ARGS = (
+    "@pytest.mark.aiotest takes settings as keywords, not positional arguments {args!r}: "
+    "write @pytest.mark.aiotest(timeout=5)"
+)
+SWITCH_MARKER_ARGS = (
+    "@pytest.mark.{name} takes no arguments (got {args!r}); to switch the check off, "
+    "write @pytest.mark.aiotest({name}=False)"
+)
+UNKNOWN_LOOP = (
+    "{option} {value!r}: aiotest knows the loops 'asyncio' (also 'pyloop'), 'uvloop' and "
+    "'all'; separate several with commas"
+)
+BAD_OPTION_VALUE = "{option}: {problem}"
+NO_SESSION = "{what} needs aiotest's loop, but {test} does not run on it: {reason}"
+MARKED_ASYNCIO = (
+    "the test is marked asyncio, so pytest-asyncio runs it; drop the asyncio marker to run it "
+    "on aiotest's loop, or use pytest-asyncio's own fixtures"
+)
+UNITTEST_CASE = "it is a unittest test case; aiotest.AsyncTestCase gives it a loop of its own"
+WIDER_SCOPE_ASYNC_FIXTURE = (
+    "the async fixture {name!r} has scope {scope!r}, but aiotest runs async fixtures on "
+    "the loop of their test, which closes when the test ends: give it function scope"
+)
+UNKNOWN_CLIENT_ARGUMENT = (
+    "aiohttp_client() takes an aiohttp.web.Application or a test server (aiotest's or "
+    "aiohttp.test_utils'), not {type_name} ({value!r})"
+)
+HANDLER_ERRORS_NOTE = "Meanwhile request handlers raised {count} unhandled exception(s):\n"
+HANDLER_ERRORS_RAISED = (
+    "Request handlers raised {count} unhandled exception(s) (raise_server_exceptions):\n"
+)
+ASYNCIO_AUTO_MODE = (
+    "pytest-asyncio runs in auto mode (asyncio_mode = auto), so it would claim every async "
+    "test that aiotest's plugin runs: set asyncio_mode = strict (pytest-asyncio's default) "
+    "and mark the tests it should run with @pytest.mark.asyncio, or disable one of the two "
+    "plugins (-p no:asyncio)"
+)
+
+_LOOP_NAMES = {"asyncio": "asyncio", "pyloop": "asyncio", "default": "asyncio", "uvloop": "uvloop"}
+
+_SESSION: pytest.StashKey[TestSession] = pytest.StashKey()
+_STATE: pytest.StashKey[_TestState] = pytest.StashKey()
+_RUN: pytest.StashKey[_RunOptions] = pytest.StashKey()
+
+
+class AiotestFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]
+    """A problem aiotest found (timeout, leak, loop exception): its report is the message."""
+
+    def __init__(self, msg: str) -> None:
+        super().__init__(msg, pytrace=False)
+
+
+class _RunOptions:
+    """The run's settings from the command line and ini file, read once."""
+
+    def __init__(self, layer: dict[str, Any], loop_names: list[str]) -> None:
+        self.layer = layer
+        self.loop_names = loop_names
+
+
+class _TestState:
+    """What the plugin made for one test: the servers whose handler errors it reports."""
+
+    def __init__(self) -> None:
+        self.servers: list[Any] = []
+
+    def live_servers(self) -> list[Any]:
+        return list(self.servers)
+
+
+# --- options and markers ----------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("aiotest", "aiotest: async tests on a fresh loop per test")
+    group.addoption(
+        "--aiotest-loop",
+        "--aiohttp-loop",
+        dest="aiotest_loop",
+        default=None,
+        help="loops to run every async test on, comma-separated: asyncio (or pyloop), "
+        "uvloop, all; several parametrize the tests",
+    )
+    group.addoption(
+        "--aiotest-timeout",
+        dest="aiotest_timeout",
+        default=None,
+        help="seconds each async test may take, setup and teardown included",
+    )
+    group.addoption(
+        "--aiotest-strict",
+        dest="aiotest_strict",
+        action="store_true",
+        default=None,
+        help="fail tests on loop exceptions, leaks and handler exceptions",
+    )
+    group.addoption(
+        "--aiotest-debug",
+        dest="aiotest_debug",
+        action="store_true",
+        default=None,
+        help="run the test loops in asyncio debug mode",
+    )
+    parser.addini("aiotest_loop", "loops to run async tests on (as --aiotest-loop)", default="")
+    parser.addini("aiotest_timeout", "seconds each async test may take", default="")
+    parser.addini("aiotest_strict", "aiotest's strict checks for every test", type="bool")
+    parser.addini("aiotest_debug", "asyncio debug mode for every test loop", type="bool")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+    for name in SWITCH_MARKERS:
+        config.addinivalue_line("markers", SWITCH_MARKER_HELP.format(name=name))
+    config.stash[_RUN] = _RunOptions(_run_layer(config), _loop_names(config))
+    asyncio_plugin = config.pluginmanager.has_plugin("asyncio")
+    if asyncio_plugin and str(_ini_or_none(config, "asyncio_mode") or "strict") == "auto":
+        raise pytest.UsageError(ASYNCIO_AUTO_MODE)
+
+
+def _ini_or_none(config: pytest.Config, name: str) -> Any:
+    try:
+        return config.getini(name)
+    except ValueError:  # not registered: the plugin that owns it is not active
+        return None
+
+
+def _loop_names(config: pytest.Config) -> list[str]:
+    cli = config.getoption("aiotest_loop")
+    option = "--aiotest-loop" if cli is not None else "the ini setting aiotest_loop"
+    text = cli if cli is not None else str(config.getini("aiotest_loop"))
+    names: list[str] = []
+    for raw in text.split(","):
+        value = raw.strip().lower()
+        if not value:
+            continue
+        found = ["asyncio", "uvloop"] if value == "all" else [_LOOP_NAMES.get(value, "")]
+        if not all(found):
+            raise pytest.UsageError(UNKNOWN_LOOP.format(option=option, value=raw.strip()))
+        for name in found:
+            try:
+                loop_factory_from_name(name, f"{option} {name}")
+            except SettingsError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _run_layer(config: pytest.Config) -> dict[str, Any]:
+    """The settings of the whole run from the command line, or else the ini file."""
+    layer: dict[str, Any] = {}
+    timeout = config.getoption("aiotest_timeout")
+    where = "--aiotest-timeout"
+    if timeout is None:
+        timeout, where = config.getini("aiotest_timeout"), "the ini setting aiotest_timeout"
+    if str(timeout).strip():
+        try:
+            layer["timeout"] = check_setting("timeout", float(timeout), where)
+        except (ValueError, SettingsError):
+            problem = f"{timeout!r} is not a number of seconds greater than 0"
+            raise pytest.UsageError(
+                BAD_OPTION_VALUE.format(option=where, problem=problem)
+            ) from None
+    for name, setting in (("strict", "strict"), ("debug", "loop_debug")):
+        value = config.getoption(f"aiotest_{name}")
+        if value is None and config.getini(f"aiotest_{name}"):
+            value = True
+        if value:
+            layer[setting] = True
+    return layer
+
+
+def _marker_layers(item: pytest.Item) -> list[dict[str, Any]]:
+    """The settings the markers on ``item``, its class and module set, broadest first."""
+    layers: list[dict[str, Any]] = []
+    for mark in reversed(list(item.iter_markers())):
+        if mark.name == MARKER:
+            if mark.args:
+                raise SettingsError(MARKER_ARGS.format(args=mark.args))
+            layer: dict[str, Any] = {}
+            for name, value in mark.kwargs.items():
+                if name not in SETTING_NAMES:
+                    raise SettingsError(
+                        UNKNOWN_SETTING.format(name=name, names=", ".join(SETTING_NAMES))
+                    )
+                where = f"@pytest.mark.aiotest({name}=...)"
+                layer[name] = check_setting(name, value, where)
+            layers.append(layer)
+        elif mark.name in SWITCH_MARKERS:
+            if mark.args or mark.kwargs:
+                raise SettingsError(
+                    SWITCH_MARKER_ARGS.format(name=mark.name, args=mark.args or mark.kwargs)
+                )
+            layers.append({mark.name: True})
+    return layers
+
+
+def item_settings(item: pytest.Item, loop_name: str | None) -> Settings:
+    """Resolve the settings of one test: environment < ini < command line < markers."""
+    options = item.config.stash[_RUN]
+    run_layer = dict(options.layer)
+    if loop_name is None and options.loop_names:
+        loop_name = options.loop_names[0]
+    if loop_name is not None:
+        run_layer["loop_factory"] = loop_factory_from_name(loop_name, f"--aiotest-loop {loop_name}")
+    return settings_from_layers([environment_defaults(), run_layer, *_marker_layers(item)])
+
+
+# --- which tests run on aiotest's loop ---------------------------------------------------
+
+
+def _is_async(func: object) -> bool:
+    return inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
+
+
+def _not_ours(item: Any) -> str | None:
+    """Why ``item`` does not run on aiotest's loop, or None when it does."""
+    cls = getattr(item, "cls", None)
+    if isinstance(cls, type) and issubclass(cls, unittest.TestCase):
+        return UNITTEST_CASE
+    if item.get_closest_marker("asyncio") is not None and item.config.pluginmanager.has_plugin(
+        "asyncio"
+    ):
+        return MARKED_ASYNCIO
+    return None
+
+
+def _needs_session(item: Any) -> bool:
+    if _not_ours(item) is not None:
+        return False
+    if inspect.iscoroutinefunction(getattr(item, "obj", None)):
+        return True
+    functions = resolved_fixture_functions(item)
+    return LOOP_FIXTURE in functions or any(_is_async(func) for func in functions.values())
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    names = metafunc.config.stash[_RUN].loop_names
+    wanted = len(names) > 1 and "_aiotest_loop_name" in metafunc.fixturenames
+    if wanted and _needs_session(metafunc.definition):
+        metafunc.parametrize("_aiotest_loop_name", names, ids=names, scope="function")
+
+
+@pytest.fixture
+def _aiotest_loop_name() -> str | None:
+    """The loop of this test when --aiotest-loop names several (then parametrized)."""
+    return None
+
+
+def _user_loop(request: pytest.FixtureRequest) -> asyncio.AbstractEventLoop | None:
+    """The loop of a ``loop`` fixture the suite defines itself, in place of aiotest's."""
+    func = resolved_fixture_functions(request.node).get(LOOP_FIXTURE)
+    if func is None or _is_own_loop_fixture(func):
+        return None
+    loop = request.getfixturevalue(LOOP_FIXTURE)
+    return loop if isinstance(loop, asyncio.AbstractEventLoop) else None
+
+
+@pytest.fixture(autouse=True)
+def _aiotest_session(
+    request: pytest.FixtureRequest, _aiotest_loop_name: str | None
+) -> Iterator[TestSession | None]:
+    """The engine's session of a test that runs on aiotest's loop; None for other tests.
+
+    Autouse, so that it is set up before every other function-scoped fixture and torn down
+    after them: the leak check sees what they closed.
+    """
+    item = request.node
+    if not _needs_session(item):
+        yield None
+        return
+    try:
+        settings = item_settings(item, _aiotest_loop_name)
+    except SettingsError as exc:
+        raise AiotestFailed(str(exc)) from None
+    user_loop = _user_loop(request)
+    state = _TestState()
+    session = TestSession(
+        settings,
+        failure=AiotestFailed,
+        runner=LoopRunner(user_loop) if user_loop is not None else None,
+        servers=state.live_servers,
+    )
+    item.stash[_SESSION] = session
+    item.stash[_STATE] = state
+    problems: list[str] = []
+    try:
+        session.open()
+        yield session
+        problems.extend(session.finish())
+        errors = session.handler_errors()
+        if errors and settings.raise_server_exceptions:
+            problems.append(
+                HANDLER_ERRORS_RAISED.format(count=len(errors)) + format_handler_errors(errors)
+            )
+    finally:
+        session.exit()
+        del item.stash[_SESSION]
+    if problems:
+        raise AiotestFailed("\n\n".join(problems))
+
+
+def _session_for(request: pytest.FixtureRequest, what: str) -> TestSession:
+    session: TestSession | None = request.node.stash.get(_SESSION, None)
+    if session is None:
+        reason = _not_ours(request.node) or "it is not a pytest test function"
+        raise RuntimeError(NO_SESSION.format(what=what, test=request.node.nodeid, reason=reason))
+    return session
+
+
+# --- running tests and async fixtures -------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    session = pyfuncitem.stash.get(_SESSION, None)
+    func = pyfuncitem.obj
+    if session is None or not inspect.iscoroutinefunction(func):
+        return None
+    try:
+        session.run_async(func, **call_arguments_of(pyfuncitem))
+    except BaseException as exc:
+        session.note_reported(exc)
+        _add_handler_errors_note(pyfuncitem, session, exc)
+        raise
+    return True
+
+
+def _add_handler_errors_note(item: pytest.Item, session: TestSession, exc: BaseException) -> None:
+    errors = session.handler_errors()
+    report = format_handler_errors(errors)
+    if not errors or report in str(exc):
+        return
+    note = HANDLER_ERRORS_NOTE.format(count=len(errors)) + report
+    if sys.version_info < (3, 11):
+        # pytest shows an exception's notes in its report from Python 3.11 on.
+        item.add_report_section("call", "aiotest", note)
+    notes = getattr(exc, "__notes__", None)
+    if isinstance(notes, list):
+        notes.append(note)
+    else:
+        with contextlib.suppress(AttributeError, TypeError):
+            exc.__notes__ = [note]  # add_note() is 3.11+
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Generator[None]:
+    func = fixture_function_of(fixturedef)
+    if not _is_async(func) or _not_ours(request.node) is not None:
+        yield
+        return
+    if fixturedef.scope != "function":
+        raise AiotestFailed(
+            WIDER_SCOPE_ASYNC_FIXTURE.format(name=fixturedef.argname, scope=fixturedef.scope)
+        )
+    session = _session_for(request, f"the async fixture {fixturedef.argname!r}")
+    set_fixture_function(fixturedef, _on_loop(func, session, fixturedef.argname))
+    try:
+        yield
+    finally:
+        set_fixture_function(fixturedef, func)
+
+
+def _on_loop(func: Callable[..., Any], session: TestSession, name: str) -> Callable[..., Any]:
+    """A sync stand-in for the async fixture ``func``, run on ``session``'s loop."""
+    if inspect.isasyncgenfunction(func):
+
+        def generator(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            agen = func(*args, **kwargs)
+            value = session.run_awaitable(agen.__anext__(), name)
+            yield value
+            session.run_awaitable(_finish_generator(agen, name), name)
+
+        return generator
+
+    def coroutine(*args: Any, **kwargs: Any) -> Any:
+        return session.run_awaitable(func(*args, **kwargs), name)
+
+    return coroutine
+
+
+FIXTURE_YIELDED_TWICE = "the async fixture {name!r} yielded more than once; it must yield once"
+
+
+async def _finish_generator(agen: Any, name: str) -> None:
+    try:
+        await agen.__anext__()
+    except StopAsyncIteration:
+        return
+    await agen.aclose()
+    raise RuntimeError(FIXTURE_YIELDED_TWICE.format(name=name))
+
+
+# --- aiohttp's fixtures ------------------------------------------------------------------
+
+
+@pytest.fixture
+def loop(_aiotest_session: TestSession | None, request: pytest.FixtureRequest) -> Any:
+    """The test's event loop (made by aiotest from the settings)."""
+    return _session_for(request, "the fixture 'loop'").loop
+
+
+def _is_own_loop_fixture(func: Callable[..., Any]) -> bool:
+    return getattr(func, "__module__", None) == __name__ and func.__name__ == LOOP_FIXTURE
+
+
+@pytest.fixture
+def aiohttp_unused_port() -> Callable[[], int]:
+    """A function that returns a free TCP port on 127.0.0.1."""
+    return unused_port
+
+
+@pytest.fixture
+def aiohttp_client_cls() -> type[Any]:
+    """The client class ``aiohttp_client`` makes; override it to use a subclass."""
+    return TestClient
+
+
+async def _close_all(closers: list[Callable[[], Awaitable[None]]]) -> None:
+    # The newest first, and every one even when an earlier one fails.
+    error: BaseException | None = None
+    for close in reversed(closers):
+        try:
+            await close()
+        except Exception as exc:
+            error = error or exc
+    if error is not None:
+        raise error
+
+
+@pytest.fixture
+def aiohttp_server(
+    loop: asyncio.AbstractEventLoop, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Awaitable[TestServer]]]:
+    """A function that starts a TestServer for an app; each is closed after the test.
+
+    Called as aiohttp's is: ``await aiohttp_server(app, *, port=None, **kwargs)``.
+    """
+    session = _session_for(request, "the fixture 'aiohttp_server'")
+    state = request.node.stash[_STATE]
+    closers: list[Callable[[], Awaitable[None]]] = []
+
+    async def make(
+        app: web.Application, *, host: str = "127.0.0.1", port: int | None = None, **kwargs: Any
+    ) -> TestServer:
+        server = TestServer(app, host=host, port=port)
+        closers.append(server.close)
+        state.servers.append(server)
+        await server.start_server(loop=loop, **kwargs)
+        return server
+
+    yield make
+    session.run_awaitable(_close_all(closers), "aiohttp_server")
+
+
+@pytest.fixture
+def aiohttp_raw_server(
+    loop: asyncio.AbstractEventLoop, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Awaitable[RawTestServer]]]:
+    """A function that starts a RawTestServer for a handler; each is closed after the test.
+
+    Called as aiohttp's is: ``await aiohttp_raw_server(handler, *, port=None, **kwargs)``.
+    """
+    session = _session_for(request, "the fixture 'aiohttp_raw_server'")
+    state = request.node.stash[_STATE]
+    closers: list[Callable[[], Awaitable[None]]] = []
+
+    async def make(handler: Any, *, port: int | None = None, **kwargs: Any) -> RawTestServer:
+        server = RawTestServer(handler, port=port)
+        closers.append(server.close)
+        state.servers.append(server)
+        await server.start_server(loop=loop, **kwargs)
+        return server
+
+    yield make
+    session.run_awaitable(_close_all(closers), "aiohttp_raw_server")
+
+
+@pytest.fixture
+def aiohttp_client(
+    loop: asyncio.AbstractEventLoop,
+    aiohttp_client_cls: type[Any],
+    request: pytest.FixtureRequest,
+) -> Iterator[Callable[..., Awaitable[Any]]]:
+    """A function that makes a started client; each is closed (with its server) after the test.
+
+    Called as aiohttp's is: ``await aiohttp_client(app_or_server, *, server_kwargs=None,
+    **client_kwargs)``.
+    """
+    session = _session_for(request, "the fixture 'aiohttp_client'")
+    state = request.node.stash[_STATE]
+    closers: list[Callable[[], Awaitable[None]]] = []
+
+    async def make(
+        __param: Any, *, server_kwargs: dict[str, Any] | None = None, **kwargs: Any
+    ) -> Any:
+        if isinstance(__param, web.Application):
+            server: Any = TestServer(__param, loop=loop, **(server_kwargs or {}))
+        elif isinstance(__param, (BaseTestServer, test_utils.BaseTestServer)):
+            server = __param
+        else:
+            raise TypeError(
+                UNKNOWN_CLIENT_ARGUMENT.format(type_name=type(__param).__name__, value=__param)
+            )
+        client_cls = aiohttp_client_cls
+        if client_cls is TestClient and isinstance(server, test_utils.BaseTestServer):
+            client_cls = test_utils.TestClient  # aiotest's client serves aiotest's servers
+        state.servers.append(server)
+        client = client_cls(server, loop=loop, **kwargs)
+        # Recorded before it starts: a server whose startup fails is closed all the same.
+        closers.append(client.close)
+        await client.start_server()
+        return client
+
+    yield make
+    session.run_awaitable(_close_all(closers), "aiohttp_client")

@@ -1,0 +1,374 @@
+"""aiotest.pytest_plugin: generated suites run under pytest in a subprocess, outcomes read back."""
+
+from __future__ import annotations
+
+import importlib.util
+import unittest
+
+from tests._pytest_run import Run, run_pytest
+
+HAS_UVLOOP = importlib.util.find_spec("uvloop") is not None
+
+CORE = """
+import asyncio
+import aiohttp
+import pytest
+from aiohttp import web
+
+import aiotest
+
+LOOPS = []
+MADE = {}
+
+
+async def hello(request):
+    return web.Response(text="hello")
+
+
+async def broken(request):
+    raise ZeroDivisionError("handler bug")
+
+
+def make_app():
+    app = web.Application()
+    app.router.add_get("/", hello)
+    app.router.add_get("/broken", broken)
+    return app
+
+
+@pytest.fixture
+async def answer():
+    await asyncio.sleep(0)
+    return asyncio.get_running_loop(), 42
+
+
+@pytest.fixture
+async def resource():
+    LOOPS.append(("resource opened", asyncio.get_running_loop()))
+    yield asyncio.get_running_loop()
+    await asyncio.sleep(0)
+    LOOPS.append(("resource closed", asyncio.get_running_loop()))
+
+
+async def test_fixtures_share_the_test_loop(answer, resource):
+    loop = asyncio.get_running_loop()
+    assert answer == (loop, 42)
+    assert resource is loop
+    assert not loop.get_debug()
+    LOOPS.append(("test", loop))
+
+
+def test_generator_fixture_closed_on_its_loop_then_loop_closed():
+    names = [name for name, _ in LOOPS]
+    assert names == ["resource opened", "test", "resource closed"]
+    loops = {id(loop) for _, loop in LOOPS}
+    assert len(loops) == 1
+    assert LOOPS[0][1].is_closed()
+
+
+async def test_fresh_loop_per_test():
+    assert asyncio.get_running_loop() is not LOOPS[0][1]
+
+
+def test_sync_test_gets_idle_loop(loop):
+    assert isinstance(loop, asyncio.AbstractEventLoop)
+    assert not loop.is_running()
+    assert loop.run_until_complete(asyncio.sleep(0, "done")) == "done"
+
+
+async def test_client_for_app(aiohttp_client, loop):
+    assert loop is asyncio.get_running_loop()
+    client = await aiohttp_client(make_app())
+    MADE["client"] = client
+    async with client.get("/") as response:
+        assert await response.text() == "hello"
+
+
+def test_client_and_its_server_closed_after_the_test():
+    assert MADE["client"].closed
+    assert MADE["client"].server.closed
+
+
+async def test_server_and_raw_server(aiohttp_server, aiohttp_raw_server, aiohttp_client):
+    server = await aiohttp_server(make_app())
+    client = await aiohttp_client(server)
+    async with client.get("/") as response:
+        assert response.status == 200
+    raw = await aiohttp_raw_server(hello)
+    raw_client = await aiohttp_client(raw)
+    async with raw_client.get("/any/path") as response:
+        assert await response.text() == "hello"
+    MADE["servers"] = (server, raw)
+
+
+def test_servers_closed_after_the_test():
+    assert all(server.closed for server in MADE["servers"])
+
+
+def test_unused_port(aiohttp_unused_port):
+    port = aiohttp_unused_port()
+    assert isinstance(port, int) and 0 < port < 65536
+
+
+async def test_server_on_a_given_port(aiohttp_server, aiohttp_unused_port):
+    port = aiohttp_unused_port()
+    server = await aiohttp_server(make_app(), port=port)
+    assert server.port == port
+
+
+def test_client_cls_is_aiotests(aiohttp_client_cls):
+    assert aiohttp_client_cls is aiotest.TestClient
+
+
+@pytest.mark.parametrize("path, status", [("/", 200), ("/missing", 404)])
+async def test_parametrized(aiohttp_client, path, status):
+    client = await aiohttp_client(make_app(), server_kwargs={"host": "127.0.0.1"})
+    async with client.get(path) as response:
+        assert response.status == status
+
+
+async def test_unknown_client_argument(aiohttp_client):
+    await aiohttp_client("not an app")
+
+
+async def test_handler_error_shown_with_failure(aiohttp_client):
+    client = await aiohttp_client(make_app())
+    async with client.get("/broken") as response:
+        assert response.status == 200
+
+
+@pytest.mark.aiotest(raise_server_exceptions=True)
+async def test_raise_server_exceptions_fails(aiohttp_client):
+    client = await aiohttp_client(make_app())
+    async with client.get("/broken") as response:
+        assert response.status == 500
+
+
+@pytest.mark.aiotest(raise_server_exceptions=True)
+async def test_raise_server_exceptions_passes(aiohttp_client):
+    client = await aiohttp_client(make_app())
+    async with client.get("/") as response:
+        assert response.status == 200
+
+
+@pytest.mark.aiotest(timeout=0.2)
+async def test_timeout_fails():
+    await asyncio.sleep(30)
+
+
+@pytest.mark.aiotest(timeout=5)
+async def test_timeout_passes():
+    await asyncio.sleep(0)
+
+
+@pytest.mark.aiotest(check_leaks=True)
+async def test_leak_fails():
+    MADE["session"] = aiohttp.ClientSession()
+
+
+@pytest.mark.aiotest(check_leaks=True)
+async def test_no_leak_passes(aiohttp_client):
+    client = await aiohttp_client(make_app())
+    async with client.get("/") as response:
+        assert response.status == 200
+
+
+@pytest.mark.catch_loop_exceptions
+async def test_catch_loop_exceptions_fails():
+    asyncio.get_running_loop().call_soon(lambda: 1 / 0)
+    await asyncio.sleep(0.01)
+
+
+async def test_loop_exceptions_uncaught_by_default():
+    asyncio.get_running_loop().call_soon(lambda: 1 / 0)
+    await asyncio.sleep(0.01)
+
+
+@pytest.mark.forbid_get_event_loop
+async def test_forbid_get_event_loop_fails():
+    try:
+        asyncio.get_event_loop()
+    except BaseException:
+        pass
+
+
+@pytest.mark.aiotest(strict=True)
+async def test_strict_fails_on_leak():
+    MADE["strict session"] = aiohttp.ClientSession()
+
+
+@pytest.mark.aiotest(strict=True, check_leaks=False)
+async def test_explicit_check_beats_strict():
+    MADE["allowed session"] = aiohttp.ClientSession()
+
+
+@pytest.mark.aiotest(loop_debug=True)
+async def test_loop_debug_marker():
+    assert asyncio.get_running_loop().get_debug()
+
+
+@pytest.mark.aiotest(timeout=-1)
+async def test_bad_marker_value():
+    pass
+
+
+@pytest.mark.aiotest(timeuot=1)
+async def test_unknown_marker_setting():
+    pass
+
+
+async def failing_startup(app):
+    raise RuntimeError("startup failed")
+
+
+@pytest.mark.aiotest(check_leaks=True)
+async def test_setup_fails_part_way(aiohttp_client):
+    app = make_app()
+    app.on_startup.append(failing_startup)
+    await aiohttp_client(app)
+
+
+@pytest.fixture
+async def broken_fixture(aiohttp_client):
+    MADE["fixture client"] = await aiohttp_client(make_app())
+    raise LookupError("fixture setup failed")
+
+
+@pytest.mark.aiotest(check_leaks=True)
+async def test_async_fixture_setup_error(broken_fixture):
+    pass
+
+
+def test_what_failed_setup_made_is_closed():
+    assert MADE["fixture client"].closed
+
+
+@pytest.fixture(scope="module")
+async def module_scoped():
+    return 1
+
+
+async def test_wider_scope_async_fixture_refused(module_scoped):
+    pass
+"""
+
+#: test -> (junit kinds, fragments its report must contain)
+CORE_EXPECTED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "test_fixtures_share_the_test_loop": ((), ()),
+    "test_generator_fixture_closed_on_its_loop_then_loop_closed": ((), ()),
+    "test_fresh_loop_per_test": ((), ()),
+    "test_sync_test_gets_idle_loop": ((), ()),
+    "test_client_for_app": ((), ()),
+    "test_client_and_its_server_closed_after_the_test": ((), ()),
+    "test_server_and_raw_server": ((), ()),
+    "test_servers_closed_after_the_test": ((), ()),
+    "test_unused_port": ((), ()),
+    "test_server_on_a_given_port": ((), ()),
+    "test_client_cls_is_aiotests": ((), ()),
+    "test_parametrized[/-200]": ((), ()),
+    "test_parametrized[/missing-404]": ((), ()),
+    "test_unknown_client_argument": (("failure",), ("aiohttp_client() takes", "str")),
+    "test_handler_error_shown_with_failure": (
+        ("failure",),
+        ("assert 500 == 200", "GET /broken", "ZeroDivisionError: handler bug"),
+    ),
+    "test_raise_server_exceptions_fails": (
+        ("error",),
+        ("(raise_server_exceptions)", "GET /broken", "ZeroDivisionError: handler bug"),
+    ),
+    "test_raise_server_exceptions_passes": ((), ()),
+    "test_timeout_fails": (
+        ("failure",),
+        ("timeout of 0.2 s", "Tasks pending", "await asyncio.sleep(30)"),
+    ),
+    "test_timeout_passes": ((), ()),
+    "test_leak_fails": (
+        ("error",),
+        ("aiohttp.ClientSession was not closed", 'MADE["session"] = aiohttp.ClientSession()'),
+    ),
+    "test_no_leak_passes": ((), ()),
+    "test_catch_loop_exceptions_fails": (("error",), ("ZeroDivisionError",)),
+    "test_loop_exceptions_uncaught_by_default": ((), ()),
+    "test_forbid_get_event_loop_fails": (("error",), ("forbid_get_event_loop",)),
+    "test_strict_fails_on_leak": (("error",), ("aiohttp.ClientSession was not closed",)),
+    "test_explicit_check_beats_strict": ((), ()),
+    "test_loop_debug_marker": ((), ()),
+    "test_bad_marker_value": (("error",), ("@pytest.mark.aiotest(timeout=...)", "-1")),
+    "test_unknown_marker_setting": (("error",), ("timeuot", "names no aiotest setting")),
+    "test_setup_fails_part_way": (("failure",), ("startup failed",)),
+    "test_async_fixture_setup_error": (("error",), ("fixture setup failed",)),
+    "test_what_failed_setup_made_is_closed": ((), ()),
+    "test_wider_scope_async_fixture_refused": (
+        ("error",),
+        ("'module_scoped' has scope 'module'",),
+    ),
+}
+
+
+def check_outcomes(
+    test: unittest.TestCase,
+    run: Run,
+    expected: dict[str, tuple[tuple[str, ...], tuple[str, ...]]],
+) -> None:
+    test.assertEqual(sorted(run.outcomes), sorted(expected), run.output)
+    for name, (kinds, fragments) in expected.items():
+        with test.subTest(test=name):
+            outcome = run.outcomes[name]
+            test.assertEqual(outcome.kinds, kinds, outcome.text or run.output)
+            for fragment in fragments:
+                test.assertIn(fragment, outcome.text)
+
+
+@unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
+class CoreSuiteTest(unittest.TestCase):
+    run_: Run
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.run_ = run_pytest({"test_core.py": CORE}, "--strict-markers", "-p", "no:randomly")
+
+    def test_outcomes_and_reports(self) -> None:
+        check_outcomes(self, self.run_, CORE_EXPECTED)
+
+    def test_failures_of_setup_that_failed_part_way_are_not_leaks(self) -> None:
+        # check_leaks is on: the client made before the failure was closed, so the only
+        # problem reported is the failure itself.
+        for name in ("test_setup_fails_part_way", "test_async_fixture_setup_error"):
+            self.assertNotIn("was not closed", self.run_.outcomes[name].text)
+
+    def test_reports_are_in_junit_xml(self) -> None:
+        for fragment in ("Tasks pending", "GET /broken", "created at"):
+            self.assertIn(fragment, self.run_.junit)
+
+
+@unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
+class EnablingTest(unittest.TestCase):
+    SUITE = """
+    import asyncio
+
+    async def test_async():
+        await asyncio.sleep(0)
+
+    def test_uses_aiohttp_client(aiohttp_client):
+        pass
+    """
+
+    def test_not_loaded_unless_asked_for(self) -> None:
+        run = run_pytest({"test_x.py": self.SUITE}, plugin=("-p", "no:asyncio", "-p", "no:aiohttp"))
+        self.assertFalse(run.outcomes["test_async"].passed)
+        self.assertIn(
+            "fixture 'aiohttp_client' not found", run.outcomes["test_uses_aiohttp_client"].text
+        )
+
+    def test_conftest_pytest_plugins_enables_it(self) -> None:
+        conftest = 'pytest_plugins = ["aiotest.pytest_plugin"]\n'
+        run = run_pytest(
+            {"conftest.py": conftest, "test_x.py": self.SUITE},
+            plugin=("-p", "no:asyncio", "-p", "no:aiohttp"),
+        )
+        self.assertTrue(run.outcomes["test_async"].passed, run.output)
+        self.assertTrue(run.outcomes["test_uses_aiohttp_client"].passed, run.output)
+
+
+if __name__ == "__main__":
+    unittest.main()
