@@ -173,7 +173,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", SWITCH_MARKER_HELP.format(name=name))
     config.stash[_RUN] = _RunOptions(_run_layer(config), _loop_names(config))
     asyncio_plugin = config.pluginmanager.has_plugin("asyncio")
-    if asyncio_plugin and str(_ini_or_none(config, "asyncio_mode") or "strict") == "auto":
+    mode = config.getoption("asyncio_mode", None) or _ini_or_none(config, "asyncio_mode")
+    if asyncio_plugin and str(mode or "strict") == "auto":
         raise pytest.UsageError(ASYNCIO_AUTO_MODE)
 
 

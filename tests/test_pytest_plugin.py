@@ -372,3 +372,339 @@ class EnablingTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+OVERRIDES_CONFTEST = """
+import asyncio
+
+import pytest
+
+import aiotest
+
+USER_LOOPS = []
+
+
+class MyClient(aiotest.TestClient):
+    pass
+
+
+@pytest.fixture
+def loop():
+    loop = asyncio.new_event_loop()
+    USER_LOOPS.append(loop)
+    yield loop
+    loop.close()
+
+
+@pytest.fixture
+def aiohttp_client_cls():
+    return MyClient
+"""
+
+OVERRIDES = """
+import asyncio
+
+from aiohttp import test_utils, web
+
+from conftest import USER_LOOPS, MyClient
+
+
+async def hello(request):
+    return web.Response(text="hello")
+
+
+def make_app():
+    app = web.Application()
+    app.router.add_get("/", hello)
+    return app
+
+
+async def test_runs_on_the_users_loop(loop, aiohttp_client):
+    assert asyncio.get_running_loop() is loop is USER_LOOPS[-1]
+    client = await aiohttp_client(make_app())
+    assert type(client) is MyClient
+    async with client.get("/") as response:
+        assert await response.text() == "hello"
+
+
+def test_users_loop_closed_by_its_fixture():
+    assert USER_LOOPS[-1].is_closed()
+"""
+
+AIOHTTP_OBJECTS = """
+from aiohttp import test_utils, web
+
+
+async def hello(request):
+    return web.Response(text="hello")
+
+
+def make_app():
+    app = web.Application()
+    app.router.add_get("/", hello)
+    return app
+
+
+MADE = []
+
+
+async def test_aiohttp_test_server_passed_to_aiohttp_client(aiohttp_client):
+    server = test_utils.TestServer(make_app())
+    client = await aiohttp_client(server)
+    MADE.append(client)
+    assert isinstance(client, test_utils.TestClient)
+    async with client.get("/") as response:
+        assert await response.text() == "hello"
+
+
+async def test_aiohttp_raw_server_passed_to_aiohttp_client(aiohttp_client):
+    client = await aiohttp_client(test_utils.RawTestServer(hello))
+    async with client.get("/x") as response:
+        assert response.status == 200
+
+
+def test_aiohttp_client_closed():
+    assert MADE[0].session.closed
+"""
+
+
+@unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
+class DropInTest(unittest.TestCase):
+    def test_conftest_overrides_of_loop_and_client_class(self) -> None:
+        run = run_pytest({"conftest.py": OVERRIDES_CONFTEST, "test_overrides.py": OVERRIDES})
+        self.assertEqual(len(run.outcomes), 2, run.output)
+        for name, outcome in run.outcomes.items():
+            self.assertTrue(outcome.passed, f"{name}: {outcome.text}")
+
+    def test_aiohttp_test_utils_objects(self) -> None:
+        run = run_pytest({"test_objects.py": AIOHTTP_OBJECTS})
+        self.assertEqual(len(run.outcomes), 3, run.output)
+        for name, outcome in run.outcomes.items():
+            self.assertTrue(outcome.passed, f"{name}: {outcome.text}")
+
+
+OPTIONS = """
+import asyncio
+import sys
+
+import pytest
+
+
+async def test_loop_type():
+    name = type(asyncio.get_running_loop()).__module__.split(".")[0]
+    with open("loops.txt", "a") as log:
+        log.write(name + "\\n")
+
+
+def test_sync_is_not_parametrized():
+    pass
+
+
+async def test_sleeps():
+    await asyncio.sleep(0.5)
+
+
+async def test_debug_reported():
+    with open("debug.txt", "w") as log:
+        log.write(str(asyncio.get_running_loop().get_debug()))
+
+
+async def test_leaks():
+    import aiohttp
+    sys.modules[__name__].session = aiohttp.ClientSession()
+"""
+
+
+def _names(run: Run) -> list[str]:
+    return sorted(run.outcomes)
+
+
+@unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
+class OptionsTest(unittest.TestCase):
+    @unittest.skipUnless(HAS_UVLOOP, "uvloop is not installed here")
+    def test_aiotest_loop_parametrizes_async_tests(self) -> None:
+        for option in ("--aiotest-loop=asyncio,uvloop", "--aiohttp-loop=pyloop,uvloop"):
+            with self.subTest(option=option):
+                selected = ("-k", "loop_type or not_parametrized")
+                run = run_pytest({"test_options.py": OPTIONS}, option, *selected)
+                self.assertEqual(
+                    _names(run),
+                    [
+                        "test_loop_type[asyncio]",
+                        "test_loop_type[uvloop]",
+                        "test_sync_is_not_parametrized",
+                    ],
+                    run.output,
+                )
+                self.assertTrue(all(o.passed for o in run.outcomes.values()), run.output)
+
+    def test_bad_loop_name_stops_the_run(self) -> None:
+        run = run_pytest({"test_options.py": OPTIONS}, "--aiotest-loop=tokio")
+        self.assertEqual(run.returncode, 4, run.output)
+        self.assertIn("--aiotest-loop 'tokio'", run.output)
+
+    def test_timeout_from_command_line_ini_and_env(self) -> None:
+        ini = "[pytest]\naiotest_timeout = 0.1\n"
+        for files, args, env in (
+            ({}, ("--aiotest-timeout=0.1",), {}),
+            ({"pytest.ini": ini}, (), {}),
+            ({}, (), {"AIOTEST_TIMEOUT": "0.1"}),
+        ):
+            with self.subTest(args=args, files=sorted(files), env=env):
+                run = run_pytest(
+                    {"test_options.py": OPTIONS, **files}, *args, "-k", "sleeps", env=env
+                )
+                outcome = run.outcomes["test_sleeps"]
+                self.assertEqual(outcome.kinds, ("failure",), run.output)
+                self.assertIn("timeout of 0.1 s", outcome.text)
+        run = run_pytest({"test_options.py": OPTIONS}, "-k", "sleeps")
+        self.assertTrue(run.outcomes["test_sleeps"].passed, run.output)
+
+    def test_command_line_beats_ini(self) -> None:
+        run = run_pytest(
+            {"test_options.py": OPTIONS, "pytest.ini": "[pytest]\naiotest_timeout = 0.1\n"},
+            "--aiotest-timeout=5",
+            "-k",
+            "sleeps",
+        )
+        self.assertTrue(run.outcomes["test_sleeps"].passed, run.output)
+
+    def test_bad_timeout_stops_the_run(self) -> None:
+        run = run_pytest({"test_options.py": OPTIONS}, "--aiotest-timeout=soon")
+        self.assertEqual(run.returncode, 4, run.output)
+        self.assertIn("--aiotest-timeout: 'soon' is not a number of seconds", run.output)
+
+    def test_strict_from_command_line_and_ini(self) -> None:
+        for files, args in (({}, ("--aiotest-strict",)), ({"pytest.ini": STRICT_INI}, ())):
+            with self.subTest(args=args):
+                run = run_pytest({"test_options.py": OPTIONS, **files}, *args, "-k", "leaks")
+                outcome = run.outcomes["test_leaks"]
+                self.assertEqual(outcome.kinds, ("error",), run.output)
+                self.assertIn("aiohttp.ClientSession was not closed", outcome.text)
+        run = run_pytest({"test_options.py": OPTIONS}, "-k", "leaks")
+        self.assertTrue(run.outcomes["test_leaks"].passed, run.output)
+
+    def test_debug_from_command_line(self) -> None:
+        for args, expected in ((("--aiotest-debug",), "True"), ((), "False")):
+            with self.subTest(args=args):
+                files = {"test_options.py": OPTIONS, "conftest.py": DEBUG_CONFTEST}
+                run = run_pytest(files, *args, "-k", "debug")
+                self.assertEqual(run.outcomes["test_debug_reported"].text.strip(), "", run.output)
+                self.assertIn(f"loop debug: {expected}", run.output)
+
+
+STRICT_INI = "[pytest]\naiotest_strict = true\n"
+
+# Reports the debug mode the test saw, from the test's own directory.
+DEBUG_CONFTEST = """
+import pathlib
+
+
+def pytest_terminal_summary(terminalreporter):
+    path = pathlib.Path("debug.txt")
+    if path.exists():
+        terminalreporter.write_line("loop debug: " + path.read_text())
+"""
+
+
+UNITTEST_CLASSES = """
+import asyncio
+
+import aiotest
+from aiohttp import web
+
+
+class Case(aiotest.AioHTTPTestCase):
+    async def get_application(self):
+        app = web.Application()
+        app.router.add_get("/", lambda request: web.Response(text="hello"))
+        return app
+
+    async def test_client(self):
+        async with self.client.get("/") as response:
+            self.assertEqual(await response.text(), "hello")
+
+    @aiotest.timeout(0.1)
+    async def test_timeout_still_reported(self):
+        await asyncio.sleep(30)
+
+
+async def test_function_next_to_them():
+    await asyncio.sleep(0)
+"""
+
+WITH_PYTEST_ASYNCIO = """
+import asyncio
+
+import pytest
+
+
+@pytest.mark.asyncio
+@pytest.mark.aiotest(timeout=0.05)
+async def test_marked_is_pytest_asyncios():
+    # aiotest leaves it alone: its timeout does not apply.
+    await asyncio.sleep(0.2)
+
+
+@pytest.mark.aiotest(timeout=0.05)
+async def test_unmarked_is_aiotests():
+    await asyncio.sleep(0.2)
+
+
+async def test_unmarked_passes():
+    await asyncio.sleep(0)
+"""
+
+ASYNCIO_PLUGIN_ACTIVE = ("-p", "aiotest.pytest_plugin", "-p", "no:aiohttp")
+
+
+@unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
+class OtherRunnersTest(unittest.TestCase):
+    def test_aiotest_unittest_classes_keep_working(self) -> None:
+        run = run_pytest({"test_classes.py": UNITTEST_CLASSES})
+        self.assertEqual(len(run.outcomes), 3, run.output)
+        self.assertTrue(run.outcomes["test_client"].passed, run.output)
+        self.assertTrue(run.outcomes["test_function_next_to_them"].passed, run.output)
+        timeout = run.outcomes["test_timeout_still_reported"]
+        self.assertEqual(timeout.kinds, ("failure",), run.output)
+        self.assertIn("await asyncio.sleep(30)", timeout.text)
+
+    @unittest.skipUnless(importlib.util.find_spec("pytest_asyncio"), "needs pytest-asyncio")
+    def test_with_pytest_asyncio_each_test_runs_once(self) -> None:
+        ini = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+        run = run_pytest(
+            {"test_both.py": WITH_PYTEST_ASYNCIO, "pytest.ini": ini},
+            plugin=ASYNCIO_PLUGIN_ACTIVE,
+        )
+        self.assertEqual(
+            sorted(run.outcomes),
+            ["test_marked_is_pytest_asyncios", "test_unmarked_is_aiotests", "test_unmarked_passes"],
+            run.output,
+        )
+        self.assertTrue(run.outcomes["test_marked_is_pytest_asyncios"].passed, run.output)
+        self.assertTrue(run.outcomes["test_unmarked_passes"].passed, run.output)
+        unmarked = run.outcomes["test_unmarked_is_aiotests"]
+        self.assertEqual(unmarked.kinds, ("failure",), run.output)
+        self.assertIn("timeout of 0.05 s", unmarked.text)
+
+    @unittest.skipUnless(importlib.util.find_spec("pytest_asyncio"), "needs pytest-asyncio")
+    def test_pytest_asyncio_auto_mode_stops_the_run(self) -> None:
+        ini = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+        run = run_pytest(
+            {"test_both.py": WITH_PYTEST_ASYNCIO, "pytest.ini": ini},
+            plugin=ASYNCIO_PLUGIN_ACTIVE,
+        )
+        self.assertNotEqual(run.returncode, 0)
+        self.assertIn("asyncio_mode = strict", run.output)
+        self.assertEqual(run.outcomes, {})
+
+    @unittest.skipUnless(importlib.util.find_spec("xdist"), "needs pytest-xdist")
+    def test_xdist(self) -> None:
+        files = {"test_core.py": CORE}
+        run = run_pytest(files, "-n", "2", "-p", "xdist", "-k", "not closed and not fresh")
+        expected = {
+            name: value
+            for name, value in CORE_EXPECTED.items()
+            if "closed" not in name and "fresh" not in name
+        }
+        check_outcomes(self, run, expected)
