@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import inspect
+import socket
 import sys
 import unittest
-from collections.abc import Awaitable, Callable, Generator, Iterator
+from collections.abc import Awaitable, Callable, Generator, Iterator, Sequence
 from typing import Any
 
 import pytest
-from aiohttp import test_utils, web
+from aiohttp import web
 
 from ._client import TestClient
 from ._compat import (
@@ -28,9 +30,17 @@ from ._compat import (
     resolved_fixture_functions,
     set_fixture_function,
 )
+from ._proxy import TCPProxy
 from ._runner import LoopRunner
-from ._server import BaseTestServer, RawTestServer, TestServer, unused_port
+from ._server import (
+    BaseTestServer,
+    RawTestServer,
+    TestServer,
+    get_unused_port_socket,
+    unused_port,
+)
 from ._server_errors import format_handler_errors
+from ._services import ServiceGroup
 from ._session import TestSession
 from ._settings import (
     SETTING_NAMES,
@@ -82,8 +92,8 @@ WIDER_SCOPE_ASYNC_FIXTURE = (
     "the loop of their test, which closes when the test ends: give it function scope"
 )
 UNKNOWN_CLIENT_ARGUMENT = (
-    "aiohttp_client() takes an aiohttp.web.Application or a test server (aiotest's or "
-    "aiohttp.test_utils'), not {type_name} ({value!r})"
+    "aiohttp_client() takes an aiohttp.web.Application or a test server (aiotest's, or "
+    "aiohttp's own), not {type_name} ({value!r})"
 )
 HANDLER_ERRORS_NOTE = "Meanwhile request handlers raised {count} unhandled exception(s):\n"
 HANDLER_ERRORS_RAISED = (
@@ -317,9 +327,36 @@ def _user_loop(request: pytest.FixtureRequest) -> asyncio.AbstractEventLoop | No
     return loop if isinstance(loop, asyncio.AbstractEventLoop) else None
 
 
+@pytest.fixture
+def aiotest_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """Makes each test's loop; None takes it from the settings.
+
+    Override it (parametrize it) in a conftest to run tests on several loops.
+    """
+    return None
+
+
+@pytest.fixture
+def aiotest_executor_factory() -> Callable[[], Any] | None:
+    """Makes each test loop's default executor; None: from the settings. Override it."""
+    return None
+
+
+def _fixture_layer(loop_factory: object, executor_factory: object) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
+    for name, value in (("loop_factory", loop_factory), ("executor_factory", executor_factory)):
+        if value is not None:
+            layer[name] = check_setting(name, value, f"the fixture aiotest_{name}")
+    return layer
+
+
 @pytest.fixture(autouse=True)
 def _aiotest_session(
-    request: pytest.FixtureRequest, _aiotest_loop_name: str | None
+    request: pytest.FixtureRequest,
+    _aiotest_loop_name: str | None,
+    aiotest_loop_factory: object,
+    aiotest_executor_factory: object,
+    services: Sequence[Any],
 ) -> Iterator[TestSession | None]:
     """The engine's session of a test that runs on aiotest's loop; None for other tests.
 
@@ -332,6 +369,9 @@ def _aiotest_session(
         return
     try:
         settings = item_settings(item, _aiotest_loop_name)
+        layer = _fixture_layer(aiotest_loop_factory, aiotest_executor_factory)
+        if layer:
+            settings = dataclasses.replace(settings, **layer)
     except SettingsError as exc:
         raise AiotestFailed(str(exc)) from None
     user_loop = _user_loop(request)
@@ -347,7 +387,14 @@ def _aiotest_session(
     problems: list[str] = []
     try:
         session.open()
-        yield session
+        group = ServiceGroup(services)
+        if group.services:
+            session.run_awaitable(group.start(), "services")
+        try:
+            yield session
+        finally:
+            if group.started:
+                session.run_awaitable(group.stop(), "services")
         problems.extend(session.finish())
         errors = session.handler_errors()
         if errors and settings.raise_server_exceptions:
@@ -456,7 +503,7 @@ async def _finish_generator(agen: Any, name: str) -> None:
 
 
 @pytest.fixture
-def loop(_aiotest_session: TestSession | None, request: pytest.FixtureRequest) -> Any:
+def loop(request: pytest.FixtureRequest) -> Any:
     """The test's event loop (made by aiotest from the settings)."""
     return _session_for(request, "the fixture 'loop'").loop
 
@@ -537,6 +584,28 @@ def aiohttp_raw_server(
     session.run_awaitable(_close_all(closers), "aiohttp_raw_server")
 
 
+def _is_foreign_server(value: object) -> bool:
+    """True for a test server of another library (aiohttp's own test_utils module)."""
+    return all(callable(getattr(value, name, None)) for name in _SERVER_METHODS) and hasattr(
+        value, "scheme"
+    )
+
+
+_SERVER_METHODS = ("start_server", "make_url", "close")
+
+
+def _foreign_client_class(server: object) -> Any:
+    # aiotest's client serves aiotest's servers; a suite that builds aiohttp's own test
+    # server gets the client class defined next to that server, as aiohttp's fixture does.
+    module = sys.modules.get(type(server).__module__)
+    client_cls = getattr(module, "TestClient", None)
+    if client_cls is None:
+        raise TypeError(
+            UNKNOWN_CLIENT_ARGUMENT.format(type_name=type(server).__name__, value=server)
+        )
+    return client_cls
+
+
 @pytest.fixture
 def aiohttp_client(
     loop: asyncio.AbstractEventLoop,
@@ -557,15 +626,15 @@ def aiohttp_client(
     ) -> Any:
         if isinstance(__param, web.Application):
             server: Any = TestServer(__param, loop=loop, **(server_kwargs or {}))
-        elif isinstance(__param, (BaseTestServer, test_utils.BaseTestServer)):
+        elif isinstance(__param, BaseTestServer) or _is_foreign_server(__param):
             server = __param
         else:
             raise TypeError(
                 UNKNOWN_CLIENT_ARGUMENT.format(type_name=type(__param).__name__, value=__param)
             )
         client_cls = aiohttp_client_cls
-        if client_cls is TestClient and isinstance(server, test_utils.BaseTestServer):
-            client_cls = test_utils.TestClient  # aiotest's client serves aiotest's servers
+        if client_cls is TestClient and not isinstance(server, BaseTestServer):
+            client_cls = _foreign_client_class(server)
         state.servers.append(server)
         client = client_cls(server, loop=loop, **kwargs)
         # Recorded before it starts: a server whose startup fails is closed all the same.
@@ -575,3 +644,57 @@ def aiohttp_client(
 
     yield make
     session.run_awaitable(_close_all(closers), "aiohttp_client")
+
+
+# --- aiomisc's fixtures ------------------------------------------------------------------
+
+
+@pytest.fixture
+def services() -> list[Any]:
+    """Services to run during each test, started in order and stopped in reverse.
+
+    Override it in a conftest or a module: objects with async ``start()`` and ``stop()``,
+    such as aiomisc's ``Service``. A failing start stops those already started.
+    """
+    return []
+
+
+@pytest.fixture
+def localhost() -> str:
+    """The loopback address servers in tests listen on."""
+    return "127.0.0.1"
+
+
+@pytest.fixture
+def tcp_proxy() -> type[TCPProxy]:
+    """The TCPProxy class of aiotest, used as aiomisc's fixture is.
+
+    ``async with tcp_proxy(host, port) as proxy:`` starts a proxy and closes it.
+    """
+    return TCPProxy
+
+
+@pytest.fixture
+def aiomisc_unused_port_factory(localhost: str) -> Iterator[Callable[[], int]]:
+    """A function returning free ports, each kept reserved until the test ends.
+
+    The port's socket is bound (not listening) with SO_REUSEADDR where aiotest sets it, so
+    the test's own server can bind it while no other process can take it.
+    """
+    held: list[socket.socket] = []
+
+    def reserve() -> int:
+        sock = get_unused_port_socket(localhost)
+        held.append(sock)
+        port: int = sock.getsockname()[1]
+        return port
+
+    yield reserve
+    for sock in held:
+        sock.close()
+
+
+@pytest.fixture
+def aiomisc_unused_port(aiomisc_unused_port_factory: Callable[[], int]) -> int:
+    """A free port on 127.0.0.1, reserved until the test ends."""
+    return aiomisc_unused_port_factory()

@@ -708,3 +708,188 @@ class OtherRunnersTest(unittest.TestCase):
             if "closed" not in name and "fresh" not in name
         }
         check_outcomes(self, run, expected)
+
+
+AIOMISC_STYLE = """
+import asyncio
+import concurrent.futures
+import socket
+
+import pytest
+from aiohttp import web
+
+EVENTS = []
+
+
+class Recorder:
+    def __init__(self, name, fail=False):
+        self.name = name
+        self.fail = fail
+
+    async def start(self):
+        EVENTS.append(("start", self.name, asyncio.get_running_loop()))
+        if self.fail:
+            raise OSError(f"{self.name} could not start")
+
+    async def stop(self):
+        EVENTS.append(("stop", self.name, asyncio.get_running_loop()))
+
+
+@pytest.fixture
+def services(request):
+    failing = getattr(request, "param", None)
+    return [Recorder("db"), Recorder("cache", fail=failing == "cache"), Recorder("web")]
+
+
+async def test_services_run_during_the_test():
+    loop = asyncio.get_running_loop()
+    assert [(kind, name) for kind, name, _ in EVENTS] == [
+        ("start", "db"), ("start", "cache"), ("start", "web")
+    ]
+    assert all(seen is loop for _, _, seen in EVENTS)
+
+
+def test_services_stopped_in_reverse():
+    assert [(kind, name) for kind, name, _ in EVENTS[3:]] == [
+        ("stop", "web"), ("stop", "cache"), ("stop", "db")
+    ]
+    EVENTS.clear()
+
+
+@pytest.mark.parametrize("services", ["cache"], indirect=True)
+async def test_failing_start():
+    pass
+
+
+def test_failing_start_stopped_those_started():
+    assert [(kind, name) for kind, name, _ in EVENTS] == [
+        ("start", "db"), ("start", "cache"), ("stop", "db")
+    ]
+
+
+def test_localhost(localhost):
+    assert localhost == "127.0.0.1"
+
+
+PORTS = []
+
+
+async def test_unused_port_reserved(aiomisc_unused_port, aiohttp_server, localhost):
+    probe = socket.socket()
+    with pytest.raises(OSError):
+        probe.bind((localhost, aiomisc_unused_port))
+    probe.close()
+    app = web.Application()
+    app.router.add_get("/", lambda request: web.Response(text="ok"))
+    server = await aiohttp_server(app, port=aiomisc_unused_port)
+    assert server.port == aiomisc_unused_port
+    PORTS.append(aiomisc_unused_port)
+
+
+def test_unused_port_released_after_the_test(aiomisc_unused_port_factory):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", PORTS[0]))
+    assert aiomisc_unused_port_factory() != aiomisc_unused_port_factory()
+
+
+async def test_tcp_proxy(tcp_proxy, aiohttp_server, aiohttp_client, localhost):
+    app = web.Application()
+    app.router.add_get("/", lambda request: web.Response(text="through"))
+    server = await aiohttp_server(app)
+    async with tcp_proxy(localhost, server.port) as proxy:
+        import aiohttp
+        async with aiohttp.ClientSession() as session:
+            async with session.get(proxy.make_url("/")) as response:
+                assert await response.text() == "through"
+"""
+
+AIOMISC_CONFTEST = """
+import concurrent.futures
+
+import pytest
+
+SERVICES_OFF = True
+
+
+@pytest.fixture
+def aiotest_executor_factory():
+    return lambda: concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="custom-pool")
+"""
+
+EXECUTOR_TEST = """
+import asyncio
+import threading
+
+
+async def test_default_executor_from_fixture():
+    name = await asyncio.get_running_loop().run_in_executor(
+        None, lambda: threading.current_thread().name
+    )
+    assert name.startswith("custom-pool"), name
+"""
+
+LOOP_FACTORY_CONFTEST = """
+import asyncio
+
+import pytest
+import uvloop
+
+
+@pytest.fixture(params=[asyncio.new_event_loop, uvloop.new_event_loop], ids=["asyncio", "uvloop"])
+def aiotest_loop_factory(request):
+    return request.param
+"""
+
+LOOP_FACTORY_TEST = """
+import asyncio
+
+
+async def test_loop(request):
+    expected = request.node.callspec.id
+    module = type(asyncio.get_running_loop()).__module__
+    assert (module.startswith("uvloop")) == (expected == "uvloop"), module
+"""
+
+BAD_FACTORY_CONFTEST = """
+import pytest
+
+
+@pytest.fixture
+def aiotest_loop_factory():
+    return "uvloop"
+"""
+
+
+@unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
+class AiomiscStyleTest(unittest.TestCase):
+    def test_services_ports_and_proxy(self) -> None:
+        run = run_pytest({"test_aiomisc_style.py": AIOMISC_STYLE})
+        self.assertEqual(len(run.outcomes), 8, run.output)
+        failing = run.outcomes.pop("test_failing_start[cache]")
+        self.assertEqual(failing.kinds, ("error",), run.output)
+        self.assertIn("OSError: cache could not start", failing.text)
+        for name, outcome in run.outcomes.items():
+            self.assertTrue(outcome.passed, f"{name}: {outcome.text}")
+
+    def test_not_a_service(self) -> None:
+        conftest = "import pytest\n\n@pytest.fixture\ndef services():\n    return [object()]\n"
+        run = run_pytest({"conftest.py": conftest, "test_x.py": "async def test_x():\n    pass\n"})
+        outcome = run.outcomes["test_x"]
+        self.assertEqual(outcome.kinds, ("error",), run.output)
+        self.assertIn("has no async start()", outcome.text)
+
+    def test_executor_factory_fixture(self) -> None:
+        run = run_pytest({"conftest.py": AIOMISC_CONFTEST, "test_executor.py": EXECUTOR_TEST})
+        self.assertTrue(run.outcomes["test_default_executor_from_fixture"].passed, run.output)
+
+    @unittest.skipUnless(HAS_UVLOOP, "uvloop is not installed here")
+    def test_parametrized_loop_factory_fixture(self) -> None:
+        run = run_pytest({"conftest.py": LOOP_FACTORY_CONFTEST, "test_loop.py": LOOP_FACTORY_TEST})
+        self.assertEqual(sorted(run.outcomes), ["test_loop[asyncio]", "test_loop[uvloop]"])
+        self.assertTrue(all(o.passed for o in run.outcomes.values()), run.output)
+
+    def test_bad_loop_factory_fixture(self) -> None:
+        run = run_pytest({"conftest.py": BAD_FACTORY_CONFTEST, "test_loop.py": LOOP_FACTORY_TEST})
+        outcome = run.outcomes["test_loop"]
+        self.assertEqual(outcome.kinds, ("error",), run.output)
+        self.assertIn("the fixture aiotest_loop_factory takes a callable", outcome.text)
