@@ -106,6 +106,14 @@ ASYNCIO_AUTO_MODE = (
     "plugins (-p no:asyncio)"
 )
 
+#: Plugins that define aiohttp's fixtures too: pytest-aiohttp's entry point and aiohttp's own.
+OTHER_AIOHTTP_PLUGINS = ("aiohttp", "aiohttp.pytest_plugin")
+OTHER_AIOHTTP_PLUGIN = (
+    "the pytest plugin {name!r} is active too, and it defines aiohttp_client, "
+    "aiohttp_server and loop as aiotest's plugin does: disable it with -p no:{name} (or "
+    "remove it from pytest_plugins), or leave out aiotest.pytest_plugin"
+)
+
 _LOOP_NAMES = {"asyncio": "asyncio", "pyloop": "asyncio", "default": "asyncio", "uvloop": "uvloop"}
 
 _SESSION: pytest.StashKey[TestSession] = pytest.StashKey()
@@ -182,6 +190,9 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in SWITCH_MARKERS:
         config.addinivalue_line("markers", SWITCH_MARKER_HELP.format(name=name))
     config.stash[_RUN] = _RunOptions(_run_layer(config), _loop_names(config))
+    for name in OTHER_AIOHTTP_PLUGINS:
+        if config.pluginmanager.has_plugin(name):
+            raise pytest.UsageError(OTHER_AIOHTTP_PLUGIN.format(name=name))
     asyncio_plugin = config.pluginmanager.has_plugin("asyncio")
     mode = config.getoption("asyncio_mode", None) or _ini_or_none(config, "asyncio_mode")
     if asyncio_plugin and str(mode or "strict") == "auto":
