@@ -33,7 +33,7 @@ from ._proxy import TCPProxy
 from ._report import ReportingResult
 from ._server import BaseTestServer, TestServer
 from ._server_errors import format_handler_errors
-from ._services import Service, ServiceGroup
+from ._services import ServiceGroup
 from ._session import TestSession, step_name
 from ._settings import (
     ExecutorFactory,
@@ -170,7 +170,7 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
             session.run_async(group.start)  # a failing start stops those started
             self.addAsyncCleanup(group.stop)
 
-    def get_services(self) -> Sequence[Service]:
+    def get_services(self) -> Sequence[Any]:
         """Services (async ``start()``/``stop()``) to run during each test; none by default.
 
         Started in order after ``asyncSetUp``, stopped in reverse order in a cleanup.

@@ -106,8 +106,9 @@ ASYNCIO_AUTO_MODE = (
     "plugins (-p no:asyncio)"
 )
 
-#: Plugins that define aiohttp's fixtures too: pytest-aiohttp's entry point and aiohttp's own.
-OTHER_AIOHTTP_PLUGINS = ("aiohttp", "aiohttp.pytest_plugin")
+#: Plugins that define aiohttp's fixtures too: pytest-aiohttp's entry point. (aiohttp's own
+#: plugin defines --aiohttp-loop as well, so pytest stops before this check is reached.)
+OTHER_AIOHTTP_PLUGINS = ("aiohttp",)
 OTHER_AIOHTTP_PLUGIN = (
     "the pytest plugin {name!r} is active too, and it defines aiohttp_client, "
     "aiohttp_server and loop as aiotest's plugin does: disable it with -p no:{name} (or "

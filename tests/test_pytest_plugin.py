@@ -893,3 +893,49 @@ class AiomiscStyleTest(unittest.TestCase):
         outcome = run.outcomes["test_loop"]
         self.assertEqual(outcome.kinds, ("error",), run.output)
         self.assertIn("the fixture aiotest_loop_factory takes a callable", outcome.text)
+
+
+@unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
+class SecondAiohttpPluginTest(unittest.TestCase):
+    @unittest.skipUnless(importlib.util.find_spec("pytest_aiohttp"), "needs pytest-aiohttp")
+    def test_pytest_aiohttp_alongside_stops_the_run(self) -> None:
+        run = run_pytest(
+            {"test_x.py": "async def test_x():\n    pass\n"}, plugin=ASYNCIO_PLUGIN_ACTIVE[:2]
+        )
+        self.assertEqual(run.returncode, 4, run.output)
+        self.assertIn("the pytest plugin 'aiohttp' is active too", run.output)
+        self.assertIn("-p no:aiohttp", run.output)
+        self.assertEqual(run.outcomes, {})
+
+    def test_aiohttps_own_plugin_alongside_stops_the_run(self) -> None:
+        # Both define --aiohttp-loop: pytest stops while reading the options.
+        run = run_pytest(
+            {"test_x.py": "async def test_x():\n    pass\n"},
+            plugin=(*ASYNCIO_PLUGIN_ACTIVE, "-p", "aiohttp.pytest_plugin"),
+        )
+        self.assertNotEqual(run.returncode, 0, run.output)
+        self.assertIn("--aiohttp-loop", run.output)
+        self.assertEqual(run.outcomes, {})
+
+
+PYTEST_TIMEOUT_SUITE = """
+import asyncio
+import time
+
+import pytest
+
+
+@pytest.mark.timeout(0.5)
+async def test_pytest_timeouts_marker_is_its_own():
+    time.sleep(3)
+"""
+
+
+@unittest.skipUnless(importlib.util.find_spec("pytest_timeout"), "needs pytest-timeout")
+class PytestTimeoutTest(unittest.TestCase):
+    def test_timeout_marker_left_to_pytest_timeout(self) -> None:
+        # pytest-timeout is loaded through its entry point where it is installed.
+        run = run_pytest({"test_t.py": PYTEST_TIMEOUT_SUITE}, "--strict-markers")
+        outcome = run.outcomes["test_pytest_timeouts_marker_is_its_own"]
+        self.assertEqual(outcome.kinds, ("failure",), run.output)
+        self.assertIn("Timeout (>0.5s) from pytest-timeout", outcome.text)
