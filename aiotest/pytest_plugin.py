@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import dataclasses
 import inspect
 import socket
@@ -41,7 +42,7 @@ from ._server import (
 )
 from ._server_errors import format_handler_errors
 from ._services import ServiceGroup
-from ._session import TestSession
+from ._session import TestSession, make_loop
 from ._settings import (
     SETTING_NAMES,
     Settings,
@@ -52,7 +53,7 @@ from ._settings import (
     settings_from_layers,
 )
 
-__all__ = ["AiotestFailed"]
+__all__ = ["AiotestFailed", "fixture"]
 
 #: The marker that sets aiotest settings: ``@pytest.mark.aiotest(timeout=5, strict=True)``.
 MARKER = "aiotest"
@@ -88,9 +89,22 @@ MARKED_ASYNCIO = (
 )
 UNITTEST_CASE = "it is a unittest test case; aiotest.AsyncTestCase gives it a loop of its own"
 WIDER_SCOPE_ASYNC_FIXTURE = (
-    "the async fixture {name!r} has scope {scope!r}, but aiotest runs async fixtures on "
-    "the loop of their test, which closes when the test ends: give it function scope"
+    "the async fixture {name!r} has scope {scope!r}, but the loop of one test closes when "
+    "the test ends: give it function scope, or a loop of its scope with "
+    "@aiotest.pytest_plugin.fixture(scope={scope!r}) (and mark the tests that use it "
+    "@pytest.mark.aiotest(loop_scope={scope!r}))"
 )
+LOOP_SCOPE = "loop_scope"
+MARKER_LOOP_SCOPE = "@pytest.mark.aiotest(loop_scope=...)"
+BAD_LOOP_SCOPE = "{where} takes one of {scopes} (or 'function'), not {value!r}"
+OTHER_LOOP_SIGNS = ("attached to a different loop", "Event loop is closed", "different event loop")
+OTHER_LOOP_NOTE = (
+    "The test ran on the loop {loop}; these fixtures ran on another:\n{fixtures}\n"
+    "Objects made by a fixture are bound to its loop: give the fixture and the test the same "
+    "loop scope (aiotest.pytest_plugin.fixture(scope=..., loop_scope=...) and "
+    "@pytest.mark.aiotest(loop_scope=...))"
+)
+OTHER_LOOP_FIXTURE = "- {name!r} ({scope} scope) on {loop}, defined at {where}"
 UNKNOWN_CLIENT_ARGUMENT = (
     "aiohttp_client() takes an aiohttp.web.Application or a test server (aiotest's, or "
     "aiohttp's own), not {type_name} ({value!r})"
@@ -262,6 +276,8 @@ def _marker_layers(item: pytest.Item) -> list[dict[str, Any]]:
                 raise SettingsError(MARKER_ARGS.format(args=mark.args))
             layer: dict[str, Any] = {}
             for name, value in mark.kwargs.items():
+                if name == LOOP_SCOPE:
+                    continue  # not a setting: read by _loop_scope_of()
                 if name not in SETTING_NAMES:
                     raise SettingsError(
                         UNKNOWN_SETTING.format(name=name, names=", ".join(SETTING_NAMES))
@@ -387,12 +403,17 @@ def _aiotest_session(
     except SettingsError as exc:
         raise AiotestFailed(str(exc)) from None
     user_loop = _user_loop(request)
+    loop_scope = _loop_scope_of(item)
+    runner: LoopRunner | None = None
+    context = None
+    if loop_scope is not None:
+        shared: _SharedLoop = request.getfixturevalue(_shared_loop_fixture_name(loop_scope))
+        runner, context = shared.runner, shared.context.copy()
+    elif user_loop is not None:
+        runner = LoopRunner(user_loop)
     state = _TestState()
     session = TestSession(
-        settings,
-        failure=AiotestFailed,
-        runner=LoopRunner(user_loop) if user_loop is not None else None,
-        servers=state.live_servers,
+        settings, failure=AiotestFailed, runner=runner, context=context, servers=state.live_servers
     )
     item.stash[_SESSION] = session
     item.stash[_STATE] = state
@@ -442,16 +463,12 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     except BaseException as exc:
         session.note_reported(exc)
         _add_handler_errors_note(pyfuncitem, session, exc)
+        _add_other_loop_note(pyfuncitem, session, exc)
         raise
     return True
 
 
-def _add_handler_errors_note(item: pytest.Item, session: TestSession, exc: BaseException) -> None:
-    errors = session.handler_errors()
-    report = format_handler_errors(errors)
-    if not errors or report in str(exc):
-        return
-    note = HANDLER_ERRORS_NOTE.format(count=len(errors)) + report
+def _add_note(item: pytest.Item, exc: BaseException, note: str) -> None:
     if sys.version_info < (3, 11):
         # pytest shows an exception's notes in its report from Python 3.11 on.
         item.add_report_section("call", "aiotest", note)
@@ -463,38 +480,87 @@ def _add_handler_errors_note(item: pytest.Item, session: TestSession, exc: BaseE
             exc.__notes__ = [note]  # add_note() is 3.11+
 
 
+def _add_other_loop_note(item: pytest.Item, session: TestSession, exc: BaseException) -> None:
+    """Name the loops when the test used an object bound to another (a closed) loop."""
+    if not any(sign in str(exc) for sign in OTHER_LOOP_SIGNS):
+        return
+    notes = _fixture_loops(item.config)
+    others = [
+        OTHER_LOOP_FIXTURE.format(
+            name=name,
+            scope=note.scope,
+            loop=_loop_name(note.loop),
+            where=_where(note.func),
+        )
+        for name, note in notes.items()
+        if name in getattr(item, "fixturenames", ()) and note.loop is not session.loop
+    ]
+    if others:
+        text = OTHER_LOOP_NOTE.format(loop=_loop_name(session.loop), fixtures="\n".join(others))
+        _add_note(item, exc, text)
+
+
+def _loop_name(loop: asyncio.AbstractEventLoop) -> str:
+    state = "closed" if loop.is_closed() else "open"
+    return f"{type(loop).__name__} at {id(loop):#x} ({state})"
+
+
+def _where(func: Callable[..., Any]) -> str:
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return repr(func)
+    return f"{code.co_filename}:{code.co_firstlineno}"
+
+
+def _add_handler_errors_note(item: pytest.Item, session: TestSession, exc: BaseException) -> None:
+    errors = session.handler_errors()
+    report = format_handler_errors(errors)
+    if not errors or report in str(exc):
+        return
+    _add_note(item, exc, HANDLER_ERRORS_NOTE.format(count=len(errors)) + report)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Generator[None]:
     func = fixture_function_of(fixturedef)
     if not _is_async(func) or _not_ours(request.node) is not None:
         yield
         return
-    if fixturedef.scope != "function":
-        raise AiotestFailed(
-            WIDER_SCOPE_ASYNC_FIXTURE.format(name=fixturedef.argname, scope=fixturedef.scope)
-        )
-    session = _session_for(request, f"the async fixture {fixturedef.argname!r}")
-    set_fixture_function(fixturedef, _on_loop(func, session, fixturedef.argname))
+    name = fixturedef.argname
+    if fixturedef.scope == "function":
+        session = _session_for(request, f"the async fixture {name!r}")
+        run: Callable[[Any, str], Any] = session.run_awaitable
+        loop = session.loop
+    else:
+        loop_scope = getattr(func, LOOP_SCOPE_ATTRIBUTE, None)
+        if loop_scope is None:
+            raise AiotestFailed(WIDER_SCOPE_ASYNC_FIXTURE.format(name=name, scope=fixturedef.scope))
+        shared: _SharedLoop = request.getfixturevalue(_shared_loop_fixture_name(loop_scope))
+        run, loop = shared.run, shared.runner.loop
+    _fixture_loops(request.config)[name] = _LoopNote(loop, fixturedef.scope, func)
+    set_fixture_function(fixturedef, _on_loop(func, run, name))
     try:
         yield
     finally:
         set_fixture_function(fixturedef, func)
 
 
-def _on_loop(func: Callable[..., Any], session: TestSession, name: str) -> Callable[..., Any]:
-    """A sync stand-in for the async fixture ``func``, run on ``session``'s loop."""
+def _on_loop(
+    func: Callable[..., Any], run: Callable[[Any, str], Any], name: str
+) -> Callable[..., Any]:
+    """A sync stand-in for the async fixture ``func``; ``run`` awaits on the right loop."""
     if inspect.isasyncgenfunction(func):
 
         def generator(*args: Any, **kwargs: Any) -> Iterator[Any]:
             agen = func(*args, **kwargs)
-            value = session.run_awaitable(agen.__anext__(), name)
+            value = run(agen.__anext__(), name)
             yield value
-            session.run_awaitable(_finish_generator(agen, name), name)
+            run(_finish_generator(agen, name), name)
 
         return generator
 
     def coroutine(*args: Any, **kwargs: Any) -> Any:
-        return session.run_awaitable(func(*args, **kwargs), name)
+        return run(func(*args, **kwargs), name)
 
     return coroutine
 
@@ -710,3 +776,110 @@ def aiomisc_unused_port_factory(localhost: str) -> Iterator[Callable[[], int]]:
 def aiomisc_unused_port(aiomisc_unused_port_factory: Callable[[], int]) -> int:
     """A free port on 127.0.0.1, reserved until the test ends."""
     return aiomisc_unused_port_factory()
+
+
+# --- loops of wider scope ----------------------------------------------------------------
+
+#: The scopes a shared loop can have, as pytest names them.
+LOOP_SCOPES = ("class", "module", "package", "session")
+#: Where aiotest.pytest_plugin.fixture() records a fixture's loop scope.
+LOOP_SCOPE_ATTRIBUTE = "__aiotest_loop_scope__"
+
+
+class _SharedLoop:
+    """One loop for every test and fixture of a class, module, package or session."""
+
+    def __init__(self, runner: LoopRunner) -> None:
+        self.runner = runner
+        self.context = contextvars.copy_context()
+
+    def run(self, awaitable: Any, phase: str) -> Any:
+        async def step() -> Any:
+            return await awaitable
+
+        return self.runner.run(step(), self.context)
+
+
+def _check_loop_scope(value: object, where: str) -> str:
+    if value not in LOOP_SCOPES:
+        raise SettingsError(
+            BAD_LOOP_SCOPE.format(where=where, value=value, scopes=", ".join(LOOP_SCOPES))
+        )
+    return str(value)
+
+
+def _loop_scope_of(item: pytest.Item) -> str | None:
+    """The loop scope a test opted into with ``@pytest.mark.aiotest(loop_scope=...)``."""
+    for mark in item.iter_markers(MARKER):
+        if LOOP_SCOPE in mark.kwargs:
+            value = mark.kwargs[LOOP_SCOPE]
+            return None if value == "function" else _check_loop_scope(value, MARKER_LOOP_SCOPE)
+    return None
+
+
+def _shared_loop_fixture_name(scope: str) -> str:
+    return f"_aiotest_{scope}_loop"
+
+
+def _shared_loop_fixture(scope: str) -> Any:
+    scope_name: Any = scope  # one of LOOP_SCOPES, which pytest's Literal type spells out
+
+    @pytest.fixture(scope=scope_name, name=_shared_loop_fixture_name(scope))
+    def shared_loop(request: pytest.FixtureRequest) -> Iterator[_SharedLoop]:
+        node = request.node
+        settings = settings_from_layers(
+            [environment_defaults(), dict(node.config.stash[_RUN].layer)]
+        )
+        shared = _SharedLoop(LoopRunner(make_loop(settings)))
+        yield shared
+        shared.runner.close()
+
+    return shared_loop
+
+
+_aiotest_class_loop = _shared_loop_fixture("class")
+_aiotest_module_loop = _shared_loop_fixture("module")
+_aiotest_package_loop = _shared_loop_fixture("package")
+_aiotest_session_loop = _shared_loop_fixture("session")
+
+
+def fixture(
+    func: Callable[..., Any] | None = None,
+    *,
+    scope: str = "function",
+    loop_scope: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """``pytest.fixture`` for an async fixture of a wider scope, on a loop of ``loop_scope``.
+
+    ``@aiotest.pytest_plugin.fixture(scope="module")`` runs the fixture on the module's
+    loop (``loop_scope`` defaults to ``scope``); tests that use it opt into the same loop
+    with ``pytestmark = pytest.mark.aiotest(loop_scope="module")``.
+    """
+    chosen = loop_scope or scope
+    if scope != "function" or loop_scope is not None:
+        chosen = _check_loop_scope(chosen, "aiotest.pytest_plugin.fixture(loop_scope=...)")
+
+    def decorate(function: Callable[..., Any]) -> Any:
+        if chosen != "function":
+            setattr(function, LOOP_SCOPE_ATTRIBUTE, chosen)
+        scope_name: Any = scope
+        return pytest.fixture(function, scope=scope_name, **kwargs)
+
+    return decorate(func) if func is not None else decorate
+
+
+class _LoopNote:
+    """The loop an async fixture ran on, for the report of a test that mixes loops."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, scope: str, func: Callable[..., Any]):
+        self.loop = loop
+        self.scope = scope
+        self.func = func
+
+
+_FIXTURE_LOOPS: pytest.StashKey[dict[str, _LoopNote]] = pytest.StashKey()
+
+
+def _fixture_loops(config: pytest.Config) -> dict[str, _LoopNote]:
+    return config.stash.setdefault(_FIXTURE_LOOPS, {})

@@ -939,3 +939,131 @@ class PytestTimeoutTest(unittest.TestCase):
         outcome = run.outcomes["test_pytest_timeouts_marker_is_its_own"]
         self.assertEqual(outcome.kinds, ("failure",), run.output)
         self.assertIn("Timeout (>0.5s) from pytest-timeout", outcome.text)
+
+
+LOOP_SCOPES = """
+import asyncio
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from aiotest.pytest_plugin import fixture
+
+pytestmark = pytest.mark.aiotest(loop_scope="module", timeout=10)
+
+EVENTS = []
+
+
+async def hello(request):
+    return web.Response(text="shared")
+
+
+@fixture(scope="module")
+async def shared_session():
+    # A fresh connection per request: each test's end cancels the tasks started during it,
+    # the server's handler of a kept-alive connection included.
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True))
+    EVENTS.append(("made", asyncio.get_running_loop()))
+    yield session
+    await session.close()
+    EVENTS.append(("closed", asyncio.get_running_loop()))
+
+
+@fixture(scope="module")
+async def shared_server(aiohttp_unused_port):
+    app = web.Application()
+    app.router.add_get("/", hello)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield site._server.sockets[0].getsockname()[1]
+    await runner.cleanup()
+
+
+@pytest.fixture(scope="module")
+def aiohttp_unused_port():
+    return 0
+
+
+async def test_first(shared_session, shared_server):
+    assert EVENTS[0][1] is asyncio.get_running_loop()
+    async with shared_session.get(f"http://127.0.0.1:{shared_server}/") as response:
+        assert await response.text() == "shared"
+
+
+async def test_second_on_the_same_loop(shared_session, shared_server):
+    assert EVENTS[0][1] is asyncio.get_running_loop()
+    async with shared_session.get(f"http://127.0.0.1:{shared_server}/") as response:
+        assert response.status == 200
+
+
+@pytest.mark.aiotest(timeout=0.2)
+async def test_checks_still_apply():
+    await asyncio.sleep(5)
+"""
+
+LOOP_SCOPE_AFTER = """
+def test_module_fixture_closed_on_its_loop():
+    from test_loop_scopes import EVENTS
+
+    assert [kind for kind, _ in EVENTS] == ["made", "closed"]
+    assert EVENTS[0][1] is EVENTS[1][1]
+    assert EVENTS[0][1].is_closed()
+"""
+
+MIXED_LOOPS = """
+import asyncio
+
+import pytest
+
+from aiotest.pytest_plugin import fixture
+
+
+@fixture(scope="module")
+async def module_queue():
+    return asyncio.Queue()
+
+
+@fixture(scope="module")
+async def module_future():
+    return asyncio.get_running_loop().create_future()
+
+
+async def test_function_loop_uses_module_object(module_future):
+    await module_future
+
+
+@pytest.mark.aiotest(loop_scope="galaxy")
+async def test_bad_loop_scope():
+    pass
+"""
+
+
+@unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
+class LoopScopeTest(unittest.TestCase):
+    def test_module_loop_shared_by_fixtures_and_tests(self) -> None:
+        run = run_pytest(
+            {"test_loop_scopes.py": LOOP_SCOPES, "test_loop_scopes_after.py": LOOP_SCOPE_AFTER},
+            "-p",
+            "no:randomly",
+        )
+        self.assertEqual(len(run.outcomes), 4, run.output)
+        timeout = run.outcomes.pop("test_checks_still_apply")
+        self.assertEqual(timeout.kinds, ("failure",), run.output)
+        self.assertIn("timeout of 0.2 s", timeout.text)
+        for name, outcome in run.outcomes.items():
+            self.assertTrue(outcome.passed, f"{name}: {outcome.text}")
+
+    def test_other_loop_named_and_bad_scope_refused(self) -> None:
+        run = run_pytest({"test_mixed.py": MIXED_LOOPS})
+        mixed = run.outcomes["test_function_loop_uses_module_object"]
+        self.assertEqual(mixed.kinds, ("failure",), run.output)
+        self.assertIn("attached to a different loop", mixed.text)
+        self.assertIn("these fixtures ran on another", mixed.text)
+        self.assertIn("'module_future' (module scope)", mixed.text)
+        self.assertIn("test_mixed.py:", mixed.text)
+        bad = run.outcomes["test_bad_loop_scope"]
+        self.assertEqual(bad.kinds, ("error",), run.output)
+        self.assertIn("not 'galaxy'", bad.text)
