@@ -185,7 +185,7 @@ class PytestTouchPointsTest(unittest.TestCase):
 
         run = run_pytest(
             {"conftest.py": _PYTEST_CONFTEST, "test_compat_pytest.py": _PYTEST_MODULE},
-            plugin=("-p", "no:asyncio"),
+            plugin=("-p", "no:asyncio", "-p", "no:aiohttp"),
         )
         self.assertEqual(list(run.outcomes), ["test_touch_points"], run.output)
         self.assertTrue(run.outcomes["test_touch_points"].passed, run.output)

@@ -1,4 +1,4 @@
-"""The pytest example suites (docs/examples/pytest, examples/pytest_notes_app.py) pass."""
+"""The pytest example suites (docs/pytest_examples, examples/pytest_notes_app.py) pass."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import unittest
 import xml.etree.ElementTree as ET
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-DOCS_EXAMPLES = ROOT / "docs" / "examples" / "pytest"
+DOCS_EXAMPLES = ROOT / "docs" / "pytest_examples"
 NOTES_SUITE = ROOT / "examples" / "pytest_notes_app.py"
 
 
