@@ -228,6 +228,13 @@ async def test_setup_fails_part_way(aiohttp_client):
     await aiohttp_client(app)
 
 
+@pytest.mark.aiotest(check_leaks=True)
+async def test_server_setup_fails_part_way(aiohttp_server):
+    app = make_app()
+    app.on_startup.append(failing_startup)
+    await aiohttp_server(app)
+
+
 @pytest.fixture
 async def broken_fixture(aiohttp_client):
     MADE["fixture client"] = await aiohttp_client(make_app())
@@ -296,6 +303,7 @@ CORE_EXPECTED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "test_bad_marker_value": (("error",), ("@pytest.mark.aiotest(timeout=...)", "-1")),
     "test_unknown_marker_setting": (("error",), ("timeuot", "names no aiotest setting")),
     "test_setup_fails_part_way": (("failure",), ("startup failed",)),
+    "test_server_setup_fails_part_way": (("failure",), ("startup failed",)),
     "test_async_fixture_setup_error": (("error",), ("fixture setup failed",)),
     "test_what_failed_setup_made_is_closed": ((), ()),
     "test_wider_scope_async_fixture_refused": (
@@ -333,7 +341,12 @@ class CoreSuiteTest(unittest.TestCase):
     def test_failures_of_setup_that_failed_part_way_are_not_leaks(self) -> None:
         # check_leaks is on: the client made before the failure was closed, so the only
         # problem reported is the failure itself.
-        for name in ("test_setup_fails_part_way", "test_async_fixture_setup_error"):
+        names = (
+            "test_setup_fails_part_way",
+            "test_server_setup_fails_part_way",
+            "test_async_fixture_setup_error",
+        )
+        for name in names:
             self.assertNotIn("was not closed", self.run_.outcomes[name].text)
 
     def test_reports_are_in_junit_xml(self) -> None:
