@@ -31,6 +31,7 @@ __all__ = [
     "mark_event_loop_never_set",
     "pooled_client_connections",
     "replace_unawaited_coroutine_hook",
+    "resolved_fixture_argnames",
     "resolved_fixture_functions",
     "set_fixture_function",
     "thread_event_loop",
@@ -237,6 +238,13 @@ def resolved_fixture_functions(node: Any) -> dict[str, Callable[..., Any]]:
         if fixturedefs:
             found[name] = fixturedefs[-1].func
     return found
+
+
+def resolved_fixture_argnames(node: Any, name: str) -> tuple[str, ...]:
+    """The arguments of the fixture ``name`` that applies to ``node``; () if none applies."""
+    info = getattr(node, "_fixtureinfo", None)
+    fixturedefs = dict(getattr(info, "name2fixturedefs", {}) or {}).get(name)
+    return tuple(fixturedefs[-1].argnames) if fixturedefs else ()
 
 
 def call_arguments_of(item: Any) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from ._client import TestClient
 from ._compat import (
     call_arguments_of,
     fixture_function_of,
+    resolved_fixture_argnames,
     resolved_fixture_functions,
     set_fixture_function,
 )
@@ -93,6 +94,11 @@ WIDER_SCOPE_ASYNC_FIXTURE = (
     "the test ends: give it function scope, or a loop of its scope with "
     "@aiotest.pytest_plugin.fixture(scope={scope!r}) (and mark the tests that use it "
     "@pytest.mark.aiotest(loop_scope={scope!r}))"
+)
+LOOP_NEEDS_EVENT_LOOP = (
+    "the 'loop' fixture that {test} gets takes 'event_loop', a fixture no active plugin "
+    "defines (pytest-asyncio 1.0 removed it): delete that 'loop' fixture from your conftest, "
+    "aiotest's plugin provides 'loop' itself"
 )
 LOOP_SCOPE = "loop_scope"
 MARKER_LOOP_SCOPE = "@pytest.mark.aiotest(loop_scope=...)"
@@ -331,6 +337,17 @@ def _needs_session(item: Any) -> bool:
         return True
     functions = resolved_fixture_functions(item)
     return LOOP_FIXTURE in functions or any(_is_async(func) for func in functions.values())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A conftest `loop` fixture written for pytest-asyncio before 1.0 returns its
+    # event_loop fixture, which pytest-asyncio 1.0 removed: say what to change, once,
+    # before any test runs, instead of a "fixture not found" error per test.
+    for item in items:
+        functions = resolved_fixture_functions(item)
+        wants_event_loop = "event_loop" in resolved_fixture_argnames(item, LOOP_FIXTURE)
+        if wants_event_loop and "event_loop" not in functions:
+            raise pytest.UsageError(LOOP_NEEDS_EVENT_LOOP.format(test=item.nodeid))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -154,7 +154,7 @@ def pytest_fixture_setup(fixturedef, request):
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem):
     arguments = _compat.call_arguments_of(pyfuncitem)
-    assert sorted(arguments) == ["overridden", "swapped"], arguments
+    assert sorted(arguments) == ["depends", "overridden", "swapped"], arguments
     functions = _compat.resolved_fixture_functions(pyfuncitem)
     assert functions["overridden"].__module__ == "test_compat_pytest", functions
     assert functions["overridden"]() == "module's"
@@ -169,7 +169,12 @@ def overridden():
     return "module's"
 
 
-def test_touch_points(overridden, swapped):
+@pytest.fixture
+def depends(swapped):
+    return swapped
+
+
+def test_touch_points(overridden, swapped, depends):
     assert overridden == "module's"
     assert swapped == "replaced original"
 """

@@ -1080,3 +1080,42 @@ class LoopScopeTest(unittest.TestCase):
         bad = run.outcomes["test_bad_loop_scope"]
         self.assertEqual(bad.kinds, ("error",), run.output)
         self.assertIn("not 'galaxy'", bad.text)
+
+
+EVENT_LOOP_CONFTEST = """
+import pytest
+
+
+@pytest.fixture
+def loop(event_loop):
+    return event_loop
+"""
+
+
+@unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
+class EventLoopConftestTest(unittest.TestCase):
+    def test_loop_returning_a_missing_event_loop_stops_the_run(self) -> None:
+        run = run_pytest(
+            {
+                "conftest.py": EVENT_LOOP_CONFTEST,
+                "test_x.py": "async def test_x(loop):\n    pass\n",
+            }
+        )
+        self.assertEqual(run.returncode, 4, run.output)
+        self.assertIn("takes 'event_loop'", run.output)
+        self.assertIn("delete that 'loop' fixture", run.output)
+        self.assertEqual(run.outcomes, {})
+
+    def test_loop_returning_an_event_loop_fixture_that_exists_is_used(self) -> None:
+        conftest = EVENT_LOOP_CONFTEST + (
+            "\n\nimport asyncio\nLOOPS = []\n\n"
+            "@pytest.fixture\ndef event_loop():\n"
+            "    loop = asyncio.new_event_loop()\n    LOOPS.append(loop)\n"
+            "    yield loop\n    loop.close()\n"
+        )
+        test = (
+            "import asyncio\nfrom conftest import LOOPS\n\n"
+            "async def test_x(loop):\n    assert asyncio.get_running_loop() is LOOPS[-1]\n"
+        )
+        run = run_pytest({"conftest.py": conftest, "test_x.py": test})
+        self.assertTrue(run.outcomes["test_x"].passed, run.output)
