@@ -551,6 +551,29 @@ class OptionsTest(unittest.TestCase):
                 )
                 self.assertTrue(all(o.passed for o in run.outcomes.values()), run.output)
 
+    @unittest.skipUnless(HAS_UVLOOP, "uvloop is not installed here")
+    def test_one_loop_from_command_line_ini_or_env(self) -> None:
+        suite = (
+            "import asyncio, os\n\n"
+            "async def test_loop():\n"
+            "    module = type(asyncio.get_running_loop()).__module__.split('.')[0]\n"
+            "    assert module == os.environ['EXPECTED_LOOP'], module\n"
+        )
+        cases: tuple[tuple[tuple[str, ...], dict[str, str], dict[str, str], str], ...] = (
+            ((), {}, {}, "asyncio"),
+            (("--aiotest-loop=uvloop",), {}, {}, "uvloop"),
+            ((), {"pytest.ini": "[pytest]\naiotest_loop = uvloop\n"}, {}, "uvloop"),
+            ((), {}, {"AIOTEST_LOOP": "uvloop"}, "uvloop"),
+            (("--aiotest-loop=asyncio",), {}, {"AIOTEST_LOOP": "uvloop"}, "asyncio"),
+        )
+        for args, files, env, expected in cases:
+            with self.subTest(args=args, files=sorted(files), env=env):
+                run = run_pytest(
+                    {"test_one.py": suite, **files}, *args, env={**env, "EXPECTED_LOOP": expected}
+                )
+                self.assertEqual(sorted(run.outcomes), ["test_loop"], run.output)
+                self.assertTrue(run.outcomes["test_loop"].passed, run.output)
+
     def test_bad_loop_name_stops_the_run(self) -> None:
         run = run_pytest({"test_options.py": OPTIONS}, "--aiotest-loop=tokio")
         self.assertEqual(run.returncode, 4, run.output)
