@@ -15,7 +15,7 @@ import contextvars
 import inspect
 import unittest
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from aiohttp import web
@@ -33,6 +33,7 @@ from ._proxy import TCPProxy
 from ._report import ReportingResult
 from ._server import TestServer
 from ._server_errors import format_handler_errors
+from ._services import ServiceGroup
 from ._session import TestSession, step_name
 from ._settings import (
     ExecutorFactory,
@@ -170,6 +171,18 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         session.run_sync(self.setUp)
         if not self._aiotest_async_setup_does_nothing():
             session.run_async(self.asyncSetUp)
+        services = self.get_services()
+        if services:
+            group = ServiceGroup(services)
+            session.run_async(group.start)  # a failing start stops those started
+            self.addAsyncCleanup(group.stop)
+
+    def get_services(self) -> Sequence[Any]:
+        """Services (async ``start()``/``stop()``) to run during each test; none by default.
+
+        Started in order after ``asyncSetUp``, stopped in reverse order in a cleanup.
+        """
+        return ()
 
     def _callTestMethod(self, method: Callable[..., Any]) -> None:
         result = self._aiotest_require_session().call(method)

@@ -34,18 +34,23 @@ __all__ = [
     "CallRecorder",
     "ConnectHook",
     "add_note",
+    "call_arguments_of",
     "client_connection_protocol",
     "create_task_in_context",
     "disable_connection_retry",
     "event_loop_never_set",
+    "fixture_function_of",
     "frame_of_thread",
     "loop_needs_shutdown",
     "mark_event_loop_never_set",
     "pooled_client_connections",
     "replace_unawaited_coroutine_hook",
     "request_in_frames",
+    "resolved_fixture_argnames",
+    "resolved_fixture_functions",
     "selector_loop_base",
     "server_connection_tasks",
+    "set_fixture_function",
     "set_match_info",
     "thread_event_loop",
     "uncancel",
@@ -422,3 +427,48 @@ def set_match_info(request: Any, match_info: Any) -> None:
 
 
 # --- pytest ---------------------------------------------------------------------------------
+# pytest plugin: aiotest.pytest_plugin reads what pytest resolved for an item, and runs async
+# fixtures through the function pytest calls. pytest is not imported here: only pytest
+# imports the plugin, and the plugin passes pytest's objects in.
+
+
+def resolved_fixture_functions(node: Any) -> dict[str, Callable[..., Any]]:
+    """The fixture function that applies to ``node`` (a test item) for each fixture name.
+
+    pytest keeps what it resolved in ``node._fixtureinfo.name2fixturedefs``; the last
+    definition of a name is the one the test gets (a conftest's override of a plugin's).
+    """
+    info = getattr(node, "_fixtureinfo", None)
+    found: dict[str, Callable[..., Any]] = {}
+    for name, fixturedefs in dict(getattr(info, "name2fixturedefs", {}) or {}).items():
+        if fixturedefs:
+            found[name] = fixturedefs[-1].func
+    return found
+
+
+def resolved_fixture_argnames(node: Any, name: str) -> tuple[str, ...]:
+    """The arguments of the fixture ``name`` that applies to ``node``; () if none applies."""
+    info = getattr(node, "_fixtureinfo", None)
+    fixturedefs = dict(getattr(info, "name2fixturedefs", {}) or {}).get(name)
+    return tuple(fixturedefs[-1].argnames) if fixturedefs else ()
+
+
+def call_arguments_of(item: Any) -> dict[str, Any]:
+    """The arguments pytest passes to ``item``'s test function, as its own call does."""
+    return {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
+
+
+def fixture_function_of(fixturedef: Any) -> Callable[..., Any]:
+    """The function a fixture definition calls (``FixtureDef.func``)."""
+    func: Callable[..., Any] = fixturedef.func
+    return func
+
+
+def set_fixture_function(fixturedef: Any, func: Callable[..., Any]) -> None:
+    """Make pytest call ``func`` for ``fixturedef``, until set back.
+
+    pytest's own ``pytest_fixture_setup`` calls ``fixturedef.func`` (bound to the test's
+    instance for a fixture defined in a class); the plugin puts a sync wrapper there for
+    the duration of one setup, so that the async fixture runs on the test's loop.
+    """
+    fixturedef.func = func

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import importlib.util
 import os
 import sys
 import traceback
@@ -44,10 +45,24 @@ _FRAMEWORK_DIRS = (
     os.path.dirname(os.path.abspath(__file__)) + os.sep,
     os.path.dirname(os.path.abspath(warnings.__file__)) + os.sep + "unittest" + os.sep,
 )
+
+
+def _package_dirs(*names: str) -> tuple[str, ...]:
+    """The folders of the packages called ``names`` that are installed, without importing."""
+    found = []
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            found.append(os.path.dirname(os.path.abspath(spec.origin)) + os.sep)
+    return tuple(found)
+
+
 _INTERNAL_DIRS = (
     *_FRAMEWORK_DIRS,
     os.path.dirname(os.path.abspath(asyncio.__file__)) + os.sep,
     os.path.dirname(os.path.abspath(aiohttp.__file__)) + os.sep,
+    # Under pytest, the frames that call a test are pluggy's and pytest's own.
+    *_package_dirs("pluggy", "_pytest"),
 )
 
 # Loop methods that open transports or servers: wrapped on the test's own loop only.

@@ -86,8 +86,8 @@ LOOP_ERROR_REPORTED = "the event loop's exception handler was called while the t
 
 # Test hygiene: timeouts, loop exceptions, get_event_loop, leaks (aiotest/_hygiene.py).
 TIMEOUT_EXPIRED = (
-    "the test did not finish within its timeout of {seconds:g} s (asyncSetUp, the test "
-    "and asyncTearDown share it); {phase} was cancelled.\n"
+    "the test did not finish within its timeout of {seconds:g} s (its setup, the test "
+    "and its teardown share it); {phase} was cancelled.\n"
     "Tasks pending when the timeout expired:\n{tasks}"
 )
 TIMEOUT_EXPIRED_AGAIN = (

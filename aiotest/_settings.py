@@ -44,6 +44,7 @@ __all__ = [
     "environment_defaults",
     "loop_factory_from_env",
     "resolve_settings",
+    "settings_from_layers",
     "validate_class_settings",
 ]
 
@@ -356,7 +357,14 @@ def resolve_settings(
     aiotest cannot use, from the environment or a class attribute changed after the
     class was made.
     """
-    layers = _layers(case_class, method, base, environ)
+    return settings_from_layers(_layers(case_class, method, base, environ))
+
+
+def settings_from_layers(layers: list[dict[str, Any]]) -> Settings:
+    """Resolve checked settings given broadest first (later wins; ``strict`` as above).
+
+    The pytest plugin's layers: the environment, then ini and command line, then markers.
+    """
     values: dict[str, Any] = {}
     for layer in layers:
         values.update(layer)

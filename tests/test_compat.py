@@ -514,3 +514,79 @@ class RequestInFramesTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(len(found), 2)
         self.assertIs(found[0], found[1])
         self.assertIsNone(_compat.request_in_frames(sys._getframe(), 40))
+
+
+# pytest plugin: what aiotest.pytest_plugin reads from pytest's items and fixture definitions.
+
+_PYTEST_CONFTEST = """
+import pytest
+
+from aiotest import _compat
+
+
+@pytest.fixture
+def overridden():
+    return "plugin's"
+
+
+@pytest.fixture
+def swapped():
+    return "original"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    original = _compat.fixture_function_of(fixturedef)
+    if fixturedef.argname != "swapped":
+        yield
+        return
+    _compat.set_fixture_function(fixturedef, lambda: "replaced " + original())
+    try:
+        yield
+    finally:
+        _compat.set_fixture_function(fixturedef, original)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    arguments = _compat.call_arguments_of(pyfuncitem)
+    assert sorted(arguments) == ["depends", "overridden", "swapped"], arguments
+    functions = _compat.resolved_fixture_functions(pyfuncitem)
+    assert functions["overridden"].__module__ == "test_compat_pytest", functions
+    assert functions["overridden"]() == "module's"
+"""
+
+_PYTEST_MODULE = """
+import pytest
+
+
+@pytest.fixture
+def overridden():
+    return "module's"
+
+
+@pytest.fixture
+def depends(swapped):
+    return swapped
+
+
+def test_touch_points(overridden, swapped, depends):
+    assert overridden == "module's"
+    assert swapped == "replaced original"
+"""
+
+
+class PytestTouchPointsTest(unittest.TestCase):
+    def test_fixture_resolution_call_arguments_and_fixture_function(self) -> None:
+        try:
+            import pytest  # noqa: F401
+        except ImportError:  # pragma: no cover - pytest is a test dependency
+            self.skipTest("pytest is not installed")
+        from tests._pytest_run import run_pytest
+
+        run = run_pytest(
+            {"conftest.py": _PYTEST_CONFTEST, "test_compat_pytest.py": _PYTEST_MODULE},
+            plugin=("-p", "no:asyncio", "-p", "no:aiohttp"),
+        )
+        self.assertEqual(list(run.outcomes), ["test_touch_points"], run.output)
+        self.assertTrue(run.outcomes["test_touch_points"].passed, run.output)

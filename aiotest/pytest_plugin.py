@@ -1,0 +1,881 @@
+"""aiotest's pytest plugin: async tests, async fixtures and aiohttp's fixtures on aiotest's engine.
+
+Enable it with ``-p aiotest.pytest_plugin`` or ``pytest_plugins = ["aiotest.pytest_plugin"]``
+in a conftest; it is never loaded on its own. Each test that needs a loop (an ``async def``
+test, an async fixture, the ``loop`` fixture or one built on it) runs in a
+:class:`~aiotest._session.TestSession`: a fresh loop made from aiotest's settings, the
+guards, the real-time timeout and the report of what the test left behind. Tests marked
+``asyncio`` belong to pytest-asyncio and are left to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import dataclasses
+import inspect
+import socket
+import sys
+import unittest
+from collections.abc import Awaitable, Callable, Generator, Iterator, Sequence
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from ._client import TestClient
+from ._compat import (
+    call_arguments_of,
+    fixture_function_of,
+    resolved_fixture_argnames,
+    resolved_fixture_functions,
+    set_fixture_function,
+)
+from ._proxy import TCPProxy
+from ._runner import LoopRunner
+from ._server import (
+    BaseTestServer,
+    RawTestServer,
+    TestServer,
+    get_unused_port_socket,
+    unused_port,
+)
+from ._server_errors import format_handler_errors
+from ._services import ServiceGroup
+from ._session import TestSession, make_loop
+from ._settings import (
+    SETTING_NAMES,
+    Settings,
+    SettingsError,
+    check_setting,
+    environment_defaults,
+    loop_factory_from_name,
+    settings_from_layers,
+)
+
+__all__ = ["AiotestFailed", "fixture"]
+
+#: The marker that sets aiotest settings: ``@pytest.mark.aiotest(timeout=5, strict=True)``.
+MARKER = "aiotest"
+#: aiomisc's markers, under their own names: each switches its check on.
+SWITCH_MARKERS = ("catch_loop_exceptions", "forbid_get_event_loop")
+#: The fixtures whose use puts a test on aiotest's loop.
+LOOP_FIXTURE = "loop"
+
+MARKER_HELP = (
+    "aiotest(**settings): aiotest settings for this test (timeout=, strict=, loop_debug=, "
+    "loop_factory=, executor_factory=, check_leaks=, catch_loop_exceptions=, "
+    "forbid_get_event_loop=, raise_server_exceptions=, slow_callback_duration=)"
+)
+SWITCH_MARKER_HELP = "{name}: switch aiotest's {name} check on for this test"
+UNKNOWN_SETTING = "@pytest.mark.aiotest({name}=...) names no aiotest setting: use one of {names}"
+MARKER_ARGS = (
+    "@pytest.mark.aiotest takes settings as keywords, not positional arguments {args!r}: "
+    "write @pytest.mark.aiotest(timeout=5)"
+)
+SWITCH_MARKER_ARGS = (
+    "@pytest.mark.{name} takes no arguments (got {args!r}); to switch the check off, "
+    "write @pytest.mark.aiotest({name}=False)"
+)
+UNKNOWN_LOOP = (
+    "{option} {value!r}: aiotest knows the loops 'asyncio' (also 'pyloop'), 'uvloop' and "
+    "'all'; separate several with commas"
+)
+BAD_OPTION_VALUE = "{option}: {problem}"
+NO_SESSION = "{what} needs aiotest's loop, but {test} does not run on it: {reason}"
+MARKED_ASYNCIO = (
+    "the test is marked asyncio, so pytest-asyncio runs it; drop the asyncio marker to run it "
+    "on aiotest's loop, or use pytest-asyncio's own fixtures"
+)
+UNITTEST_CASE = "it is a unittest test case; aiotest.AsyncTestCase gives it a loop of its own"
+WIDER_SCOPE_ASYNC_FIXTURE = (
+    "the async fixture {name!r} has scope {scope!r}, but the loop of one test closes when "
+    "the test ends: give it function scope, or a loop of its scope with "
+    "@aiotest.pytest_plugin.fixture(scope={scope!r}) (and mark the tests that use it "
+    "@pytest.mark.aiotest(loop_scope={scope!r}))"
+)
+LOOP_NEEDS_EVENT_LOOP = (
+    "the 'loop' fixture that {test} gets takes 'event_loop', a fixture no active plugin "
+    "defines (pytest-asyncio 1.0 removed it): delete that 'loop' fixture from your conftest, "
+    "aiotest's plugin provides 'loop' itself"
+)
+LOOP_SCOPE = "loop_scope"
+MARKER_LOOP_SCOPE = "@pytest.mark.aiotest(loop_scope=...)"
+BAD_LOOP_SCOPE = "{where} takes one of {scopes} (or 'function'), not {value!r}"
+OTHER_LOOP_SIGNS = ("attached to a different loop", "Event loop is closed", "different event loop")
+OTHER_LOOP_NOTE = (
+    "The test ran on the loop {loop}; these fixtures ran on another:\n{fixtures}\n"
+    "Objects made by a fixture are bound to its loop: give the fixture and the test the same "
+    "loop scope (aiotest.pytest_plugin.fixture(scope=..., loop_scope=...) and "
+    "@pytest.mark.aiotest(loop_scope=...))"
+)
+OTHER_LOOP_FIXTURE = "- {name!r} ({scope} scope) on {loop}, defined at {where}"
+UNKNOWN_CLIENT_ARGUMENT = (
+    "aiohttp_client() takes an aiohttp.web.Application or a test server (aiotest's, or "
+    "aiohttp's own), not {type_name} ({value!r})"
+)
+HANDLER_ERRORS_NOTE = "Meanwhile request handlers raised {count} unhandled exception(s):\n"
+HANDLER_ERRORS_RAISED = (
+    "Request handlers raised {count} unhandled exception(s) (raise_server_exceptions):\n"
+)
+ASYNCIO_AUTO_MODE = (
+    "pytest-asyncio runs in auto mode (asyncio_mode = auto), so it would claim every async "
+    "test that aiotest's plugin runs: set asyncio_mode = strict (pytest-asyncio's default) "
+    "and mark the tests it should run with @pytest.mark.asyncio, or disable one of the two "
+    "plugins (-p no:asyncio)"
+)
+
+#: Plugins that define aiohttp's fixtures too: pytest-aiohttp's entry point. (aiohttp's own
+#: plugin defines --aiohttp-loop as well, so pytest stops before this check is reached.)
+OTHER_AIOHTTP_PLUGINS = ("aiohttp",)
+OTHER_AIOHTTP_PLUGIN = (
+    "the pytest plugin {name!r} is active too, and it defines aiohttp_client, "
+    "aiohttp_server and loop as aiotest's plugin does: disable it with -p no:{name} (or "
+    "remove it from pytest_plugins), or leave out aiotest.pytest_plugin"
+)
+
+_LOOP_NAMES = {"asyncio": "asyncio", "pyloop": "asyncio", "default": "asyncio", "uvloop": "uvloop"}
+
+_SESSION: pytest.StashKey[TestSession] = pytest.StashKey()
+_RUN: pytest.StashKey[_RunOptions] = pytest.StashKey()
+
+
+class AiotestFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]
+    """A problem aiotest found (timeout, leak, loop exception): its report is the message."""
+
+    def __init__(self, msg: str) -> None:
+        super().__init__(msg, pytrace=False)
+
+
+class _RunOptions:
+    """The run's settings from the command line and ini file, read once."""
+
+    def __init__(self, layer: dict[str, Any], loop_names: list[str]) -> None:
+        self.layer = layer
+        self.loop_names = loop_names
+
+
+# --- options and markers ----------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("aiotest", "aiotest: async tests on a fresh loop per test")
+    group.addoption(
+        "--aiotest-loop",
+        "--aiohttp-loop",
+        dest="aiotest_loop",
+        default=None,
+        help="loops to run every async test on, comma-separated: asyncio (or pyloop), "
+        "uvloop, all; several parametrize the tests",
+    )
+    group.addoption(
+        "--aiotest-timeout",
+        dest="aiotest_timeout",
+        default=None,
+        help="seconds each async test may take, setup and teardown included",
+    )
+    group.addoption(
+        "--aiotest-strict",
+        dest="aiotest_strict",
+        action="store_true",
+        default=None,
+        help="fail tests on loop exceptions, leaks and handler exceptions",
+    )
+    group.addoption(
+        "--aiotest-debug",
+        dest="aiotest_debug",
+        action="store_true",
+        default=None,
+        help="run the test loops in asyncio debug mode",
+    )
+    parser.addini("aiotest_loop", "loops to run async tests on (as --aiotest-loop)", default="")
+    parser.addini("aiotest_timeout", "seconds each async test may take", default="")
+    parser.addini("aiotest_strict", "aiotest's strict checks for every test", type="bool")
+    parser.addini("aiotest_debug", "asyncio debug mode for every test loop", type="bool")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+    for name in SWITCH_MARKERS:
+        config.addinivalue_line("markers", SWITCH_MARKER_HELP.format(name=name))
+    config.stash[_RUN] = _RunOptions(_run_layer(config), _loop_names(config))
+    for name in OTHER_AIOHTTP_PLUGINS:
+        if config.pluginmanager.has_plugin(name):
+            raise pytest.UsageError(OTHER_AIOHTTP_PLUGIN.format(name=name))
+    asyncio_plugin = config.pluginmanager.has_plugin("asyncio")
+    mode = config.getoption("asyncio_mode", None) or _ini_or_none(config, "asyncio_mode")
+    if asyncio_plugin and str(mode or "strict") == "auto":
+        raise pytest.UsageError(ASYNCIO_AUTO_MODE)
+
+
+def _ini_or_none(config: pytest.Config, name: str) -> Any:
+    try:
+        return config.getini(name)
+    except ValueError:  # not registered: the plugin that owns it is not active
+        return None
+
+
+def _loop_names(config: pytest.Config) -> list[str]:
+    cli = config.getoption("aiotest_loop")
+    option = "--aiotest-loop" if cli is not None else "the ini setting aiotest_loop"
+    text = cli if cli is not None else str(config.getini("aiotest_loop"))
+    names: list[str] = []
+    for raw in text.split(","):
+        value = raw.strip().lower()
+        if not value:
+            continue
+        found = ["asyncio", "uvloop"] if value == "all" else [_LOOP_NAMES.get(value, "")]
+        if not all(found):
+            raise pytest.UsageError(UNKNOWN_LOOP.format(option=option, value=raw.strip()))
+        for name in found:
+            try:
+                loop_factory_from_name(name, f"{option} {name}")
+            except SettingsError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _run_layer(config: pytest.Config) -> dict[str, Any]:
+    """The settings of the whole run from the command line, or else the ini file."""
+    layer: dict[str, Any] = {}
+    timeout = config.getoption("aiotest_timeout")
+    where = "--aiotest-timeout"
+    if timeout is None:
+        timeout, where = config.getini("aiotest_timeout"), "the ini setting aiotest_timeout"
+    if str(timeout).strip():
+        try:
+            layer["timeout"] = check_setting("timeout", float(timeout), where)
+        except (ValueError, SettingsError):
+            problem = f"{timeout!r} is not a number of seconds greater than 0"
+            raise pytest.UsageError(
+                BAD_OPTION_VALUE.format(option=where, problem=problem)
+            ) from None
+    for name, setting in (("strict", "strict"), ("debug", "loop_debug")):
+        value = config.getoption(f"aiotest_{name}")
+        if value is None and config.getini(f"aiotest_{name}"):
+            value = True
+        if value:
+            layer[setting] = True
+    return layer
+
+
+def _marker_layers(item: pytest.Item) -> list[dict[str, Any]]:
+    """The settings the markers on ``item``, its class and module set, broadest first."""
+    layers: list[dict[str, Any]] = []
+    for mark in reversed(list(item.iter_markers())):
+        if mark.name == MARKER:
+            if mark.args:
+                raise SettingsError(MARKER_ARGS.format(args=mark.args))
+            layer: dict[str, Any] = {}
+            for name, value in mark.kwargs.items():
+                if name == LOOP_SCOPE:
+                    continue  # not a setting: read by _loop_scope_of()
+                if name not in SETTING_NAMES:
+                    raise SettingsError(
+                        UNKNOWN_SETTING.format(name=name, names=", ".join(SETTING_NAMES))
+                    )
+                where = f"@pytest.mark.aiotest({name}=...)"
+                layer[name] = check_setting(name, value, where)
+            layers.append(layer)
+        elif mark.name in SWITCH_MARKERS:
+            if mark.args or mark.kwargs:
+                raise SettingsError(
+                    SWITCH_MARKER_ARGS.format(name=mark.name, args=mark.args or mark.kwargs)
+                )
+            layers.append({mark.name: True})
+    return layers
+
+
+def item_settings(item: pytest.Item, loop_name: str | None) -> Settings:
+    """Resolve the settings of one test: environment < ini < command line < markers."""
+    options = item.config.stash[_RUN]
+    run_layer = dict(options.layer)
+    if loop_name is None and options.loop_names:
+        loop_name = options.loop_names[0]
+    if loop_name is not None:
+        run_layer["loop_factory"] = loop_factory_from_name(loop_name, f"--aiotest-loop {loop_name}")
+    return settings_from_layers([environment_defaults(), run_layer, *_marker_layers(item)])
+
+
+# --- which tests run on aiotest's loop ---------------------------------------------------
+
+
+def _is_async(func: object) -> bool:
+    return inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
+
+
+def _not_ours(item: Any) -> str | None:
+    """Why ``item`` does not run on aiotest's loop, or None when it does."""
+    cls = getattr(item, "cls", None)
+    if isinstance(cls, type) and issubclass(cls, unittest.TestCase):
+        return UNITTEST_CASE
+    if item.get_closest_marker("asyncio") is not None and item.config.pluginmanager.has_plugin(
+        "asyncio"
+    ):
+        return MARKED_ASYNCIO
+    return None
+
+
+def _needs_session(item: Any) -> bool:
+    if _not_ours(item) is not None:
+        return False
+    if inspect.iscoroutinefunction(getattr(item, "obj", None)):
+        return True
+    functions = resolved_fixture_functions(item)
+    return LOOP_FIXTURE in functions or any(_is_async(func) for func in functions.values())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A conftest `loop` fixture written for pytest-asyncio before 1.0 returns its
+    # event_loop fixture, which pytest-asyncio 1.0 removed: say what to change, once,
+    # before any test runs, instead of a "fixture not found" error per test.
+    for item in items:
+        functions = resolved_fixture_functions(item)
+        wants_event_loop = "event_loop" in resolved_fixture_argnames(item, LOOP_FIXTURE)
+        if wants_event_loop and "event_loop" not in functions:
+            raise pytest.UsageError(LOOP_NEEDS_EVENT_LOOP.format(test=item.nodeid))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    names = metafunc.config.stash[_RUN].loop_names
+    wanted = len(names) > 1 and "_aiotest_loop_name" in metafunc.fixturenames
+    if wanted and _needs_session(metafunc.definition):
+        metafunc.parametrize("_aiotest_loop_name", names, ids=names, scope="function")
+
+
+@pytest.fixture
+def _aiotest_loop_name() -> str | None:
+    """The loop of this test when --aiotest-loop names several (then parametrized)."""
+    return None
+
+
+def _user_loop(request: pytest.FixtureRequest) -> asyncio.AbstractEventLoop | None:
+    """The loop of a ``loop`` fixture the suite defines itself, in place of aiotest's."""
+    func = resolved_fixture_functions(request.node).get(LOOP_FIXTURE)
+    if func is None or _is_own_loop_fixture(func):
+        return None
+    loop = request.getfixturevalue(LOOP_FIXTURE)
+    return loop if isinstance(loop, asyncio.AbstractEventLoop) else None
+
+
+@pytest.fixture
+def aiotest_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """Makes each test's loop; None takes it from the settings.
+
+    Override it (parametrize it) in a conftest to run tests on several loops.
+    """
+    return None
+
+
+@pytest.fixture
+def aiotest_executor_factory() -> Callable[[], Any] | None:
+    """Makes each test loop's default executor; None: from the settings. Override it."""
+    return None
+
+
+def _fixture_layer(loop_factory: object, executor_factory: object) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
+    for name, value in (("loop_factory", loop_factory), ("executor_factory", executor_factory)):
+        if value is not None:
+            layer[name] = check_setting(name, value, f"the fixture aiotest_{name}")
+    return layer
+
+
+@pytest.fixture(autouse=True)
+def _aiotest_session(
+    request: pytest.FixtureRequest,
+    _aiotest_loop_name: str | None,
+    aiotest_loop_factory: object,
+    aiotest_executor_factory: object,
+    services: Sequence[Any],
+) -> Iterator[TestSession | None]:
+    """The engine's session of a test that runs on aiotest's loop; None for other tests.
+
+    Autouse, so that it is set up before every other function-scoped fixture and torn down
+    after them: the leak check sees what they closed.
+    """
+    item = request.node
+    if not _needs_session(item):
+        yield None
+        return
+    try:
+        settings = item_settings(item, _aiotest_loop_name)
+        layer = _fixture_layer(aiotest_loop_factory, aiotest_executor_factory)
+        if layer:
+            settings = dataclasses.replace(settings, **layer)
+    except SettingsError as exc:
+        raise AiotestFailed(str(exc)) from None
+    user_loop = _user_loop(request)
+    loop_scope = _loop_scope_of(item)
+    runner: LoopRunner | None = None
+    context = None
+    if loop_scope is not None:
+        shared: _SharedLoop = request.getfixturevalue(_shared_loop_fixture_name(loop_scope))
+        runner, context = shared.runner, shared.context.copy()
+    elif user_loop is not None:
+        runner = LoopRunner(user_loop)
+    session = TestSession(settings, failure=AiotestFailed, runner=runner, context=context)
+    item.stash[_SESSION] = session
+    problems: list[str] = []
+    try:
+        session.open()
+        group = ServiceGroup(services)
+        if group.services:
+            session.run_awaitable(group.start(), "services")
+        try:
+            yield session
+        finally:
+            if group.started:
+                session.run_awaitable(group.stop(), "services")
+        problems.extend(session.finish())
+        errors = session.handler_errors()
+        if errors and settings.raise_server_exceptions:
+            problems.append(
+                HANDLER_ERRORS_RAISED.format(count=len(errors)) + format_handler_errors(errors)
+            )
+    finally:
+        session.exit()
+        del item.stash[_SESSION]
+    if problems:
+        raise AiotestFailed("\n\n".join(problems))
+
+
+def _session_for(request: pytest.FixtureRequest, what: str) -> TestSession:
+    session: TestSession | None = request.node.stash.get(_SESSION, None)
+    if session is None:
+        reason = _not_ours(request.node) or "it is not a pytest test function"
+        raise RuntimeError(NO_SESSION.format(what=what, test=request.node.nodeid, reason=reason))
+    return session
+
+
+# --- running tests and async fixtures -------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    session = pyfuncitem.stash.get(_SESSION, None)
+    func = pyfuncitem.obj
+    if session is None or not inspect.iscoroutinefunction(func):
+        return None
+    try:
+        session.run_async(func, **call_arguments_of(pyfuncitem))
+    except BaseException as exc:
+        session.note_reported(exc)
+        _add_handler_errors_note(pyfuncitem, session, exc)
+        _add_other_loop_note(pyfuncitem, session, exc)
+        raise
+    return True
+
+
+def _add_note(item: pytest.Item, exc: BaseException, note: str) -> None:
+    if sys.version_info < (3, 11):
+        # pytest shows an exception's notes in its report from Python 3.11 on.
+        item.add_report_section("call", "aiotest", note)
+    notes = getattr(exc, "__notes__", None)
+    if isinstance(notes, list):
+        notes.append(note)
+    else:
+        with contextlib.suppress(AttributeError, TypeError):
+            exc.__notes__ = [note]  # add_note() is 3.11+
+
+
+def _add_other_loop_note(item: pytest.Item, session: TestSession, exc: BaseException) -> None:
+    """Name the loops when the test used an object bound to another (a closed) loop."""
+    if not any(sign in str(exc) for sign in OTHER_LOOP_SIGNS):
+        return
+    notes = _fixture_loops(item.config)
+    others = [
+        OTHER_LOOP_FIXTURE.format(
+            name=name,
+            scope=note.scope,
+            loop=_loop_name(note.loop),
+            where=_where(note.func),
+        )
+        for name, note in notes.items()
+        if name in getattr(item, "fixturenames", ()) and note.loop is not session.loop
+    ]
+    if others:
+        text = OTHER_LOOP_NOTE.format(loop=_loop_name(session.loop), fixtures="\n".join(others))
+        _add_note(item, exc, text)
+
+
+def _loop_name(loop: asyncio.AbstractEventLoop) -> str:
+    state = "closed" if loop.is_closed() else "open"
+    return f"{type(loop).__name__} at {id(loop):#x} ({state})"
+
+
+def _where(func: Callable[..., Any]) -> str:
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return repr(func)
+    return f"{code.co_filename}:{code.co_firstlineno}"
+
+
+def _add_handler_errors_note(item: pytest.Item, session: TestSession, exc: BaseException) -> None:
+    errors = session.handler_errors()
+    report = format_handler_errors(errors)
+    if not errors or report in str(exc):
+        return
+    _add_note(item, exc, HANDLER_ERRORS_NOTE.format(count=len(errors)) + report)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Generator[None]:
+    func = fixture_function_of(fixturedef)
+    if not _is_async(func) or _not_ours(request.node) is not None:
+        yield
+        return
+    name = fixturedef.argname
+    if fixturedef.scope == "function":
+        session = _session_for(request, f"the async fixture {name!r}")
+        run: Callable[[Any, str], Any] = session.run_awaitable
+        loop = session.loop
+    else:
+        loop_scope = getattr(func, LOOP_SCOPE_ATTRIBUTE, None)
+        if loop_scope is None:
+            raise AiotestFailed(WIDER_SCOPE_ASYNC_FIXTURE.format(name=name, scope=fixturedef.scope))
+        shared: _SharedLoop = request.getfixturevalue(_shared_loop_fixture_name(loop_scope))
+        run, loop = shared.run, shared.runner.loop
+    _fixture_loops(request.config)[name] = _LoopNote(loop, fixturedef.scope, func)
+    set_fixture_function(fixturedef, _on_loop(func, run, name))
+    try:
+        yield
+    finally:
+        set_fixture_function(fixturedef, func)
+
+
+def _on_loop(
+    func: Callable[..., Any], run: Callable[[Any, str], Any], name: str
+) -> Callable[..., Any]:
+    """A sync stand-in for the async fixture ``func``; ``run`` awaits on the right loop."""
+    if inspect.isasyncgenfunction(func):
+
+        def generator(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            agen = func(*args, **kwargs)
+            value = run(agen.__anext__(), name)
+            yield value
+            run(_finish_generator(agen, name), name)
+
+        return generator
+
+    def coroutine(*args: Any, **kwargs: Any) -> Any:
+        return run(func(*args, **kwargs), name)
+
+    return coroutine
+
+
+FIXTURE_YIELDED_TWICE = "the async fixture {name!r} yielded more than once; it must yield once"
+
+
+async def _finish_generator(agen: Any, name: str) -> None:
+    try:
+        await agen.__anext__()
+    except StopAsyncIteration:
+        return
+    await agen.aclose()
+    raise RuntimeError(FIXTURE_YIELDED_TWICE.format(name=name))
+
+
+# --- aiohttp's fixtures ------------------------------------------------------------------
+
+
+@pytest.fixture
+def loop(request: pytest.FixtureRequest) -> Any:
+    """The test's event loop (made by aiotest from the settings)."""
+    return _session_for(request, "the fixture 'loop'").loop
+
+
+def _is_own_loop_fixture(func: Callable[..., Any]) -> bool:
+    return getattr(func, "__module__", None) == __name__ and func.__name__ == LOOP_FIXTURE
+
+
+@pytest.fixture
+def aiohttp_unused_port() -> Callable[[], int]:
+    """A function that returns a free TCP port on 127.0.0.1."""
+    return unused_port
+
+
+@pytest.fixture
+def aiohttp_client_cls() -> type[Any]:
+    """The client class ``aiohttp_client`` makes; override it to use a subclass."""
+    return TestClient
+
+
+async def _close_all(closers: list[Callable[[], Awaitable[None]]]) -> None:
+    # The newest first, and every one even when an earlier one fails.
+    error: BaseException | None = None
+    for close in reversed(closers):
+        try:
+            await close()
+        except Exception as exc:
+            error = error or exc
+    if error is not None:
+        raise error
+
+
+@pytest.fixture
+def aiohttp_server(
+    loop: asyncio.AbstractEventLoop, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Awaitable[TestServer]]]:
+    """A function that starts a TestServer for an app; each is closed after the test.
+
+    Called as aiohttp's is: ``await aiohttp_server(app, *, port=None, **kwargs)``.
+    """
+    session = _session_for(request, "the fixture 'aiohttp_server'")
+    closers: list[Callable[[], Awaitable[None]]] = []
+
+    async def make(
+        app: web.Application, *, host: str = "127.0.0.1", port: int | None = None, **kwargs: Any
+    ) -> TestServer:
+        server = TestServer(app, host=host, port=port)
+        closers.append(server.close)
+        await server.start_server(loop=loop, **kwargs)
+        return server
+
+    yield make
+    session.run_awaitable(_close_all(closers), "aiohttp_server")
+
+
+@pytest.fixture
+def aiohttp_raw_server(
+    loop: asyncio.AbstractEventLoop, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Awaitable[RawTestServer]]]:
+    """A function that starts a RawTestServer for a handler; each is closed after the test.
+
+    Called as aiohttp's is: ``await aiohttp_raw_server(handler, *, port=None, **kwargs)``.
+    """
+    session = _session_for(request, "the fixture 'aiohttp_raw_server'")
+    closers: list[Callable[[], Awaitable[None]]] = []
+
+    async def make(handler: Any, *, port: int | None = None, **kwargs: Any) -> RawTestServer:
+        server = RawTestServer(handler, port=port)
+        closers.append(server.close)
+        await server.start_server(loop=loop, **kwargs)
+        return server
+
+    yield make
+    session.run_awaitable(_close_all(closers), "aiohttp_raw_server")
+
+
+def _is_foreign_server(value: object) -> bool:
+    """True for a test server of another library (aiohttp's own test_utils module)."""
+    return all(callable(getattr(value, name, None)) for name in _SERVER_METHODS) and hasattr(
+        value, "scheme"
+    )
+
+
+_SERVER_METHODS = ("start_server", "make_url", "close")
+
+
+def _foreign_client_class(server: object) -> Any:
+    # aiotest's client serves aiotest's servers; a suite that builds aiohttp's own test
+    # server gets the client class defined next to that server, as aiohttp's fixture does.
+    module = sys.modules.get(type(server).__module__)
+    client_cls = getattr(module, "TestClient", None)
+    if client_cls is None:
+        raise TypeError(
+            UNKNOWN_CLIENT_ARGUMENT.format(type_name=type(server).__name__, value=server)
+        )
+    return client_cls
+
+
+@pytest.fixture
+def aiohttp_client(
+    loop: asyncio.AbstractEventLoop,
+    aiohttp_client_cls: type[Any],
+    request: pytest.FixtureRequest,
+) -> Iterator[Callable[..., Awaitable[Any]]]:
+    """A function that makes a started client; each is closed (with its server) after the test.
+
+    Called as aiohttp's is: ``await aiohttp_client(app_or_server, *, server_kwargs=None,
+    **client_kwargs)``.
+    """
+    session = _session_for(request, "the fixture 'aiohttp_client'")
+    closers: list[Callable[[], Awaitable[None]]] = []
+
+    async def make(
+        __param: Any, *, server_kwargs: dict[str, Any] | None = None, **kwargs: Any
+    ) -> Any:
+        if isinstance(__param, web.Application):
+            server: Any = TestServer(__param, loop=loop, **(server_kwargs or {}))
+        elif isinstance(__param, BaseTestServer) or _is_foreign_server(__param):
+            server = __param
+        else:
+            raise TypeError(
+                UNKNOWN_CLIENT_ARGUMENT.format(type_name=type(__param).__name__, value=__param)
+            )
+        client_cls = aiohttp_client_cls
+        if client_cls is TestClient and not isinstance(server, BaseTestServer):
+            client_cls = _foreign_client_class(server)
+        client = client_cls(server, loop=loop, **kwargs)
+        # Recorded before it starts: a server whose startup fails is closed all the same.
+        closers.append(client.close)
+        await client.start_server()
+        return client
+
+    yield make
+    session.run_awaitable(_close_all(closers), "aiohttp_client")
+
+
+# --- aiomisc's fixtures ------------------------------------------------------------------
+
+
+@pytest.fixture
+def services() -> list[Any]:
+    """Services to run during each test, started in order and stopped in reverse.
+
+    Override it in a conftest or a module: objects with async ``start()`` and ``stop()``,
+    such as aiomisc's ``Service``. A failing start stops those already started.
+    """
+    return []
+
+
+@pytest.fixture
+def localhost() -> str:
+    """The loopback address servers in tests listen on."""
+    return "127.0.0.1"
+
+
+@pytest.fixture
+def tcp_proxy() -> type[TCPProxy]:
+    """The TCPProxy class of aiotest, used as aiomisc's fixture is.
+
+    ``async with tcp_proxy(host, port) as proxy:`` starts a proxy and closes it.
+    """
+    return TCPProxy
+
+
+@pytest.fixture
+def aiomisc_unused_port_factory(localhost: str) -> Iterator[Callable[[], int]]:
+    """A function returning free ports, each kept reserved until the test ends.
+
+    The port's socket is bound (not listening) with SO_REUSEADDR where aiotest sets it, so
+    the test's own server can bind it while no other process can take it.
+    """
+    held: list[socket.socket] = []
+
+    def reserve() -> int:
+        sock = get_unused_port_socket(localhost)
+        held.append(sock)
+        port: int = sock.getsockname()[1]
+        return port
+
+    yield reserve
+    for sock in held:
+        sock.close()
+
+
+@pytest.fixture
+def aiomisc_unused_port(aiomisc_unused_port_factory: Callable[[], int]) -> int:
+    """A free port on 127.0.0.1, reserved until the test ends."""
+    return aiomisc_unused_port_factory()
+
+
+# --- loops of wider scope ----------------------------------------------------------------
+
+#: The scopes a shared loop can have, as pytest names them.
+LOOP_SCOPES = ("class", "module", "package", "session")
+#: Where aiotest.pytest_plugin.fixture() records a fixture's loop scope.
+LOOP_SCOPE_ATTRIBUTE = "__aiotest_loop_scope__"
+
+
+class _SharedLoop:
+    """One loop for every test and fixture of a class, module, package or session."""
+
+    def __init__(self, runner: LoopRunner) -> None:
+        self.runner = runner
+        self.context = contextvars.copy_context()
+
+    def run(self, awaitable: Any, phase: str) -> Any:
+        async def step() -> Any:
+            return await awaitable
+
+        return self.runner.run(step(), self.context)
+
+
+def _check_loop_scope(value: object, where: str) -> str:
+    if value not in LOOP_SCOPES:
+        raise SettingsError(
+            BAD_LOOP_SCOPE.format(where=where, value=value, scopes=", ".join(LOOP_SCOPES))
+        )
+    return str(value)
+
+
+def _loop_scope_of(item: pytest.Item) -> str | None:
+    """The loop scope a test opted into with ``@pytest.mark.aiotest(loop_scope=...)``."""
+    for mark in item.iter_markers(MARKER):
+        if LOOP_SCOPE in mark.kwargs:
+            value = mark.kwargs[LOOP_SCOPE]
+            return None if value == "function" else _check_loop_scope(value, MARKER_LOOP_SCOPE)
+    return None
+
+
+def _shared_loop_fixture_name(scope: str) -> str:
+    return f"_aiotest_{scope}_loop"
+
+
+def _shared_loop_fixture(scope: str) -> Any:
+    scope_name: Any = scope  # one of LOOP_SCOPES, which pytest's Literal type spells out
+
+    @pytest.fixture(scope=scope_name, name=_shared_loop_fixture_name(scope))
+    def shared_loop(request: pytest.FixtureRequest) -> Iterator[_SharedLoop]:
+        node = request.node
+        settings = settings_from_layers(
+            [environment_defaults(), dict(node.config.stash[_RUN].layer)]
+        )
+        shared = _SharedLoop(LoopRunner(make_loop(settings)))
+        yield shared
+        shared.runner.close()
+
+    return shared_loop
+
+
+_aiotest_class_loop = _shared_loop_fixture("class")
+_aiotest_module_loop = _shared_loop_fixture("module")
+_aiotest_package_loop = _shared_loop_fixture("package")
+_aiotest_session_loop = _shared_loop_fixture("session")
+
+
+def fixture(
+    func: Callable[..., Any] | None = None,
+    *,
+    scope: str = "function",
+    loop_scope: str | None = None,
+    **kwargs: Any,
+) -> Any:
+    """``pytest.fixture`` for an async fixture of a wider scope, on a loop of ``loop_scope``.
+
+    ``@aiotest.pytest_plugin.fixture(scope="module")`` runs the fixture on the module's
+    loop (``loop_scope`` defaults to ``scope``); tests that use it opt into the same loop
+    with ``pytestmark = pytest.mark.aiotest(loop_scope="module")``.
+    """
+    chosen = loop_scope or scope
+    if scope != "function" or loop_scope is not None:
+        chosen = _check_loop_scope(chosen, "aiotest.pytest_plugin.fixture(loop_scope=...)")
+
+    def decorate(function: Callable[..., Any]) -> Any:
+        if chosen != "function":
+            setattr(function, LOOP_SCOPE_ATTRIBUTE, chosen)
+        scope_name: Any = scope
+        return pytest.fixture(function, scope=scope_name, **kwargs)
+
+    return decorate(func) if func is not None else decorate
+
+
+class _LoopNote:
+    """The loop an async fixture ran on, for the report of a test that mixes loops."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, scope: str, func: Callable[..., Any]):
+        self.loop = loop
+        self.scope = scope
+        self.func = func
+
+
+_FIXTURE_LOOPS: pytest.StashKey[dict[str, _LoopNote]] = pytest.StashKey()
+
+
+def _fixture_loops(config: pytest.Config) -> dict[str, _LoopNote]:
+    return config.stash.setdefault(_FIXTURE_LOOPS, {})

@@ -1,0 +1,3 @@
+"""Enables aiotest's plugin for the example suites in this folder."""
+
+pytest_plugins = ["aiotest.pytest_plugin"]
