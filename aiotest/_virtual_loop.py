@@ -38,6 +38,8 @@ NOT_VIRTUAL = (
 
 # Longest real wait in one select() while work is in flight, so that the end of work the
 # loop is not told about (a thread that exits) is noticed soon.
+#: Polls with nothing to read at one virtual instant before the clock moves on by one step.
+_SPIN_POLLS = 20
 _IN_FLIGHT_SLICE = 0.01
 
 _T = TypeVar("_T")
@@ -53,6 +55,8 @@ class _VirtualSelector(selectors.BaseSelector):
         clock._files = inner.get_map
         # True while the loop's constructor runs: what it registers is its self-pipe.
         self.constructing = True
+        self._empty_polls_at = -1.0
+        self._empty_polls = 0
 
     def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
         key = self._inner.register(fileobj, events, data)
@@ -78,10 +82,24 @@ class _VirtualSelector(selectors.BaseSelector):
     def close(self) -> None:
         self._inner.close()
 
+    def _note_empty_poll(self, clock: Clock) -> None:
+        # On a real loop time creeps on while callbacks run; code that reschedules itself
+        # "while now <= deadline" (aiohttp 3.10's keep-alive check) relies on that, and on a
+        # clock standing still it would spin forever at one instant. So a run of polls with
+        # nothing to read at one instant moves the clock on by the least step there is.
+        if clock.time() != self._empty_polls_at:
+            self._empty_polls_at = clock.time()
+            self._empty_polls = 0
+        self._empty_polls += 1
+        if self._empty_polls > _SPIN_POLLS:
+            clock._jump(0)
+
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         clock = self._clock
         events = self._inner.select(0)
         if events or (timeout is not None and timeout <= 0):
+            if not events:
+                self._note_empty_poll(clock)
             clock._progress()
             return events
         # Nothing is ready: the loop would now block until its next timer, or forever.

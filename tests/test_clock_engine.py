@@ -80,6 +80,29 @@ class VirtualTimeCaseTest(unittest.TestCase):
         self.assertLess(time.monotonic() - started, 10)
 
 
+class CheckUntilDueTest(aiotest.AsyncTestCase):
+    virtual_time = True
+    timeout = 10  # real seconds: a spinning loop fails here instead of hanging the run
+
+    async def test_a_callback_rescheduled_while_now_is_not_past_its_deadline_ends(self) -> None:
+        # What aiohttp 3.10's keep-alive check does: "if now <= close_time: call again at
+        # close_time". On a clock that stood still at close_time it would run forever.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 15
+        checked: asyncio.Future[float] = loop.create_future()
+
+        def check() -> None:
+            if loop.time() <= deadline:
+                loop.call_at(deadline, check)
+                return
+            checked.set_result(loop.time())
+
+        loop.call_at(deadline, check)
+        ended = await checked
+        self.assertGreater(ended, deadline)
+        self.assertLess(ended - deadline, 1e-6)
+
+
 class StuckLoopTest(unittest.TestCase):
     def test_waiting_on_what_can_never_happen_fails_with_the_pending_tasks(self) -> None:
         rc, output, elapsed = run_suite(
