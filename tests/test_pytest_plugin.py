@@ -1142,3 +1142,45 @@ class EventLoopConftestTest(unittest.TestCase):
         )
         run = run_pytest({"conftest.py": conftest, "test_x.py": test})
         self.assertTrue(run.outcomes["test_x"].passed, run.output)
+
+
+VIRTUAL_TIME = """
+import asyncio
+import time
+
+import pytest
+
+
+@pytest.mark.aiotest(virtual_time=True)
+async def test_an_hour_passes_at_once():
+    started = time.monotonic()
+    before = asyncio.get_running_loop().time()
+    await asyncio.sleep(3600)
+    assert asyncio.get_running_loop().time() - before >= 3600
+    assert time.monotonic() - started < 1
+
+
+@pytest.mark.aiotest(virtual_time=True)
+async def test_waits_forever():
+    await asyncio.get_running_loop().create_future()  # nobody resolves it
+"""
+
+
+@unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
+class VirtualTimeMarkerTest(unittest.TestCase):
+    def test_the_marker_runs_the_test_on_virtual_time_and_reports_a_stuck_loop(self) -> None:
+        run = run_pytest({"test_virtual.py": VIRTUAL_TIME})
+        check_outcomes(
+            self,
+            run,
+            {
+                "test_an_hour_passes_at_once": ((), ()),
+                "test_waits_forever": (
+                    ("failure",),
+                    (
+                        "the test waits on something that can never happen",
+                        "create_future()  # nobody resolves it",
+                    ),
+                ),
+            },
+        )
