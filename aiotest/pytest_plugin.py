@@ -479,7 +479,7 @@ def _add_note(item: pytest.Item, exc: BaseException, note: str) -> None:
         notes.append(note)
     else:
         with contextlib.suppress(AttributeError, TypeError):
-            exc.__notes__ = [note]  # add_note() is 3.11+
+            setattr(exc, "__notes__", [note])  # noqa: B010 - add_note() is 3.11+
 
 
 def _add_other_loop_note(item: pytest.Item, session: TestSession, exc: BaseException) -> None:

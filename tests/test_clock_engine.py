@@ -20,6 +20,7 @@ class VirtualTimeCaseTest(unittest.TestCase):
 
         class Sleeper(aiotest.AsyncTestCase):
             virtual_time = True
+            loop_factory = asyncio.new_event_loop  # not AIOTEST_LOOP's: uvloop is refused
 
             async def test_sleeps(self) -> None:
                 before = self.clock.time()
@@ -37,6 +38,7 @@ class VirtualTimeCaseTest(unittest.TestCase):
     def test_the_timeout_counts_real_seconds_under_virtual_time(self) -> None:
         class Sleeper(aiotest.AsyncTestCase):
             virtual_time = True
+            loop_factory = asyncio.new_event_loop  # not AIOTEST_LOOP's: uvloop is refused
             timeout = 5
 
             async def test_sleeps_longer_than_the_timeout(self) -> None:
@@ -60,6 +62,7 @@ class VirtualTimeCaseTest(unittest.TestCase):
         class Shared(aiotest.AioHTTPTestCase):
             server_scope = "class"
             virtual_time = True
+            loop_factory = asyncio.new_event_loop  # not AIOTEST_LOOP's: uvloop is refused
 
             async def get_application(self) -> web.Application:
                 return make_app()
@@ -82,6 +85,7 @@ class VirtualTimeCaseTest(unittest.TestCase):
 
 class CheckUntilDueTest(aiotest.AsyncTestCase):
     virtual_time = True
+    loop_factory = asyncio.new_event_loop  # not AIOTEST_LOOP's: uvloop is refused
     timeout = 10  # real seconds: a spinning loop fails here instead of hanging the run
 
     async def test_a_callback_rescheduled_while_now_is_not_past_its_deadline_ends(self) -> None:
@@ -111,6 +115,7 @@ class StuckLoopTest(unittest.TestCase):
 
             class Waits(aiotest.AsyncTestCase):
                 virtual_time = True
+                loop_factory = asyncio.new_event_loop
 
                 async def test_1_waits_forever(self):
                     await asyncio.get_running_loop().create_future()  # nobody resolves it

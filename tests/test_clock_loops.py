@@ -225,6 +225,8 @@ class SettingAppliedTest(unittest.TestCase):
         elapsed: list[float] = []
 
         class Case(aiotest.AsyncTestCase):
+            loop_factory = asyncio.new_event_loop  # not AIOTEST_LOOP's, which may be uvloop
+
             async def _hour(self) -> None:
                 start = self.loop.time()
                 await asyncio.sleep(3600)
@@ -268,6 +270,7 @@ class SettingAppliedTest(unittest.TestCase):
 
         class Fine(aiotest.AsyncTestCase):
             virtual_time = True
+            loop_factory = asyncio.new_event_loop  # not AIOTEST_LOOP's, which may be uvloop
 
             async def test_it(self) -> None:
                 pass
@@ -286,6 +289,7 @@ class SettingAppliedTest(unittest.TestCase):
             return web.Response(text="hi")
 
         class Shared(aiotest.AioHTTPTestCase):
+            loop_factory = asyncio.new_event_loop  # not AIOTEST_LOOP's, which may be uvloop
             server_scope = "class"
             virtual_time = True
 

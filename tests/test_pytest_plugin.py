@@ -1151,7 +1151,8 @@ import time
 import pytest
 
 
-@pytest.mark.aiotest(virtual_time=True)
+# asyncio's loop, whatever AIOTEST_LOOP says: virtual time refuses uvloop.
+@pytest.mark.aiotest(virtual_time=True, loop_factory=asyncio.new_event_loop)
 async def test_an_hour_passes_at_once():
     started = time.monotonic()
     before = asyncio.get_running_loop().time()
@@ -1160,7 +1161,7 @@ async def test_an_hour_passes_at_once():
     assert time.monotonic() - started < 1
 
 
-@pytest.mark.aiotest(virtual_time=True)
+@pytest.mark.aiotest(virtual_time=True, loop_factory=asyncio.new_event_loop)
 async def test_waits_forever():
     await asyncio.get_running_loop().create_future()  # nobody resolves it
 """

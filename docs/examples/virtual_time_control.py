@@ -46,6 +46,10 @@ def virtual_wall_clock(loop: asyncio.AbstractEventLoop) -> Callable[[], datetime
 
 @aiotest.virtual_time
 class ManualStepTest(aiotest.AsyncTestCase):
+    loop_factory = (
+        asyncio.new_event_loop
+    )  # virtual time needs asyncio's loop, even in a run with AIOTEST_LOOP=uvloop
+
     async def test_advance_steps_the_heartbeat(self) -> None:
         clock = aiotest.clock_of()
         clock.autojump = False  # only advance() moves time past real time now
@@ -60,6 +64,9 @@ class ManualStepTest(aiotest.AsyncTestCase):
 
 class WallClockTest(aiotest.AsyncTestCase):
     virtual_time = True
+    loop_factory = (
+        asyncio.new_event_loop
+    )  # virtual time needs asyncio's loop, even in a run with AIOTEST_LOOP=uvloop
 
     async def test_a_cache_ttl_on_the_wall_clock_follows_virtual_time(self) -> None:
         cache = Cache(datetime.timedelta(hours=1), now=virtual_wall_clock(self.loop))

@@ -23,6 +23,9 @@ async def fetch_with_retries(session: aiohttp.ClientSession, url: str) -> str:
 
 class RetryTest(aiotest.AioHTTPTestCase):
     virtual_time = True  # or @aiotest.virtual_time, or AIOTEST_VIRTUAL_TIME=1 for a run
+    loop_factory = (
+        asyncio.new_event_loop
+    )  # virtual time needs asyncio's loop, even in a run with AIOTEST_LOOP=uvloop
 
     async def get_application(self) -> web.Application:
         self.attempts: list[float] = []

@@ -27,6 +27,7 @@ class StuckTest(unittest.TestCase):
     def test_a_future_nobody_resolves_is_reported(self) -> None:
         class Service(aiotest.AsyncTestCase):
             virtual_time = True
+            loop_factory = asyncio.new_event_loop  # what virtual time runs on
 
             async def test_waits_for_a_reply_nobody_sends(self) -> None:
                 aiotest.clock_of().stuck_timeout = 0.1  # real seconds; 1.0 by default
