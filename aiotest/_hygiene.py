@@ -283,7 +283,7 @@ class Guards:
     @property
     def needs_loop_for_findings(self) -> bool:
         """True when reading the findings must run on the loop (leaked sessions are closed)."""
-        return self._leaks is not None
+        return self._leaks is not None and self._leaks.has_open_sessions()
 
     def note_unfinished(self, tasks: list[asyncio.Task[Any]]) -> None:
         """Record the tasks the test left running, before the engine cancels them."""
@@ -296,8 +296,8 @@ class Guards:
         return self._reports(leaks)
 
     def findings_now(self) -> list[str]:
-        """The findings of guards that need no loop (leak checking off)."""
-        return self._reports(None)
+        """The findings, when reading them needs no loop (see needs_loop_for_findings)."""
+        return self._reports(self._leaks.collect_now() if self._leaks is not None else None)
 
     def _reports(self, leaks: str | None) -> list[str]:
         problems: list[str] = []

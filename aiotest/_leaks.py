@@ -259,6 +259,21 @@ class LeakTracker:
         """Record the tasks the test left running (the engine cancels them afterwards)."""
         self._unfinished = list(tasks)
 
+    def has_open_sessions(self) -> bool:
+        """True when a session the test made is still open (closing it needs the loop)."""
+        return any(not tracked.obj.closed for tracked in self._sessions)
+
+    def collect_now(self) -> str | None:
+        """:meth:`collect` for when no session is open: nothing to close needs the loop."""
+        assert not self.has_open_sessions()
+        coro = self.collect()
+        try:
+            coro.send(None)
+        except StopIteration as done:
+            result: str | None = done.value
+            return result
+        raise AssertionError("collect() awaited with no session open")  # pragma: no cover
+
     async def collect(self) -> str | None:
         """Return the report of everything still open, or None; then close what leaked.
 
