@@ -177,6 +177,15 @@ class SharedHello(aiotest.AioHTTPTestCase):
 
 
 class ClassScopeBlameTest(unittest.TestCase):
+    def only_failure(self, case: type[unittest.TestCase], test_name: str) -> str:
+        """Run every test of ``case``; return the report of its one failure, by ``test_name``."""
+        result = unittest.TestResult()
+        unittest.defaultTestLoader.loadTestsFromTestCase(case).run(result)
+        self.assertEqual(result.errors, [])
+        [(failed, report)] = result.failures
+        self.assertEqual(failed.id().rsplit(".", 1)[-1], test_name)
+        return report
+
     def test_tasks_a_test_leaves_are_cancelled_when_it_ends(self) -> None:
         ticks: list[str] = []
 
@@ -222,11 +231,7 @@ class ClassScopeBlameTest(unittest.TestCase):
                 async with self.client.get("/") as response:
                     self.assertEqual(response.status, 200)
 
-        result = unittest.TestResult()
-        unittest.defaultTestLoader.loadTestsFromTestCase(Shared).run(result)
-        self.assertEqual(result.errors, [])
-        [(failed, report)] = result.failures
-        self.assertEqual(failed.id().rsplit(".", 1)[-1], "test_1_leaks")
+        report = self.only_failure(Shared, "test_1_leaks")
         self.assertIn("is still pending", report)
 
     def test_garbage_of_an_earlier_test_is_not_blamed_on_the_next(self) -> None:
@@ -269,11 +274,7 @@ class ClassScopeBlameTest(unittest.TestCase):
                 async with self.client.get("/") as response:
                     self.assertEqual(response.status, 200)
 
-        result = unittest.TestResult()
-        unittest.defaultTestLoader.loadTestsFromTestCase(Shared).run(result)
-        self.assertEqual(result.errors, [])
-        [(failed, report)] = result.failures
-        self.assertEqual(failed.id().rsplit(".", 1)[-1], "test_1_closes_the_client")
+        report = self.only_failure(Shared, "test_1_closes_the_client")
         self.assertIn("test_1_closes_the_client closed the client that every test", report)
 
 
