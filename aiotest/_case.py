@@ -415,11 +415,11 @@ class AioHTTPTestCase(AsyncTestCase):
                 await client.close()
 
     async def _aiotest_build_fixture(self) -> None:
-        fixture = self._aiotest_fixture = AppFixture(self)
+        fixture = self._aiotest_fixture = AppFixture()
         # Registered before anything is made: a failing hook or on_startup still closes
         # what was made, and so does a subclass's asyncSetUp failing after super().
         self.addAsyncCleanup(self._aiotest_close_fixture)
-        await fixture.build()
+        await fixture.build(self)
 
     async def _aiotest_close_fixture(self) -> None:
         fixture = self._aiotest_fixture

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import importlib
 import inspect
+import signal
 import sys
 import threading
 import warnings
@@ -52,6 +54,8 @@ __all__ = [
     "server_connection_tasks",
     "set_fixture_function",
     "set_match_info",
+    "set_sigint_handler",
+    "sigint_handler",
     "thread_event_loop",
     "uncancel",
     "wrap_connector_connect",
@@ -230,6 +234,25 @@ def selector_loop_base() -> type[asyncio.SelectorEventLoop]:
 
 
 # clock: end
+
+# --- signal ---------------------------------------------------------------------------------
+
+# signal.getsignal() and signal.signal() turn every handler they return into a
+# signal.Handlers member, or try to: for a Python function that costs a caught ValueError
+# inside enum, some 3 us a call, four calls a test. The C module they wrap returns the
+# handler as it is; the engine compares handlers by identity only.
+_signal: Any = importlib.import_module("_signal")
+
+
+def sigint_handler() -> Any:
+    """The current SIGINT handler, as ``signal.getsignal`` gives it but not converted."""
+    return _signal.getsignal(signal.SIGINT)
+
+
+def set_sigint_handler(handler: Any) -> None:
+    """Install ``handler`` for SIGINT (main thread only; ValueError elsewhere)."""
+    _signal.signal(signal.SIGINT, handler)
+
 
 # --- aiohttp --------------------------------------------------------------------------------
 

@@ -84,10 +84,9 @@ def check_server_scope(case_class: type) -> str:
 
 
 class AppFixture:
-    """An application, its test server and a client, made through ``hooks``."""
+    """An application, its test server and a client, made through a test case's hooks."""
 
-    def __init__(self, hooks: FixtureHooks) -> None:
-        self.hooks = hooks
+    def __init__(self) -> None:
         self.app: web.Application | None = None
         self.server: BaseTestServer | None = None
         self.client: TestClient[Any, Any] | None = None
@@ -95,12 +94,13 @@ class AppFixture:
         # calling super().get_client().
         self.made_clients: list[TestClient[Any, Any]] = []
 
-    async def build(self) -> None:
-        """Build the app, server and client through the hooks, and start the server.
+    async def build(self, hooks: FixtureHooks) -> None:
+        """Build the app, server and client through ``hooks``, and start the server.
 
-        On failure, what was made stays recorded, for :meth:`close`.
+        On failure, what was made stays recorded, for :meth:`close`. The hooks are not
+        kept: a test case holds its fixture, and a fixture holding the test case back would
+        make both garbage that only the cycle collector frees.
         """
-        hooks = self.hooks
         app: web.Application = await maybe_await(hooks.get_application())
         self.app = app
         server: TestServer = await maybe_await(hooks.get_server(app))
@@ -229,11 +229,11 @@ class ClassScope:
             return
         builder = self.builder
         builder.loop = self.loop
-        fixture = AppFixture(builder)
+        fixture = AppFixture()
         builder._aiotest_fixture = fixture
         before = self._baseline
         try:
-            self.runner.run(fixture.build(), self.context)
+            self.runner.run(fixture.build(builder), self.context)
         except BaseException:
             try:
                 self.runner.run(fixture.close(), self.context)

@@ -10,12 +10,9 @@ from __future__ import annotations
 import sys
 import unittest
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any
 
 __all__ = ["ReportingResult", "attach_note"]
-
-_ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
 
 
 def attach_note(exc: BaseException, text: str) -> None:
@@ -41,7 +38,7 @@ class ReportingResult:
         self._result = result
         self._notes = notes
 
-    def _noted(self, err: _ExcInfo | None) -> _ExcInfo | None:
+    def _noted(self, err: Any) -> Any:
         if err is None or isinstance(err[1], unittest.SkipTest):
             return err
         exc = err[1]
@@ -50,10 +47,22 @@ class ReportingResult:
             attach_note(exc, text)
         return err
 
+    def addError(self, test: unittest.TestCase, err: Any) -> None:
+        """Pass the error on, with aiotest's notes."""
+        self._result.addError(test, self._noted(err))
+
+    def addFailure(self, test: unittest.TestCase, err: Any) -> None:
+        """Pass the failure on, with aiotest's notes."""
+        self._result.addFailure(test, self._noted(err))
+
+    def addSubTest(self, test: unittest.TestCase, subtest: unittest.TestCase, err: Any) -> None:
+        """Pass a subtest's outcome on, a failure with aiotest's notes."""
+        self._result.addSubTest(test, subtest, self._noted(err))
+
     def __getattr__(self, name: str) -> Any:
+        # Everything else unittest asks a result for is the real result's; cached, since
+        # unittest asks for some (startTest, addSuccess...) once per test.
         attr = getattr(self._result, name)
-        if name in ("addError", "addFailure"):
-            return lambda test, err: attr(test, self._noted(err))
-        if name == "addSubTest":
-            return lambda test, subtest, err: attr(test, subtest, self._noted(err))
+        if callable(attr):
+            setattr(self, name, attr)
         return attr

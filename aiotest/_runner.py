@@ -21,7 +21,13 @@ from types import FrameType
 from typing import Any, TypeVar
 
 from . import _watchdog
-from ._compat import create_task_in_context, loop_needs_shutdown, uncancel
+from ._compat import (
+    create_task_in_context,
+    loop_needs_shutdown,
+    set_sigint_handler,
+    sigint_handler,
+    uncancel,
+)
 
 __all__ = ["CANCEL_GRACE", "LoopRunner", "StepAbandoned"]
 
@@ -57,6 +63,8 @@ class LoopRunner:
         #: Tasks that ignored cancellation past the grace period, oldest first.
         self.abandoned: list[asyncio.Task[Any]] = []
         self._abandoned_ids: set[int] = set()
+        # True from a drain until the next step: nothing ran since, so nothing is pending.
+        self._drained = False
 
     @property
     def current_task(self) -> asyncio.Task[Any] | None:
@@ -79,6 +87,7 @@ class LoopRunner:
         if self.closed:
             raise RuntimeError("the test's loop runner is closed")
         task = create_task_in_context(self.loop, coro, context)
+        self._drained = False
         self._install_sigint()
         self._interrupted_by_user = 0
         self._task = task
@@ -155,19 +164,25 @@ class LoopRunner:
         return id(task) in self._abandoned_ids
 
     def drain(
-        self, grace: float = CANCEL_GRACE, keep: Iterable[asyncio.Task[Any]] = ()
+        self,
+        grace: float = CANCEL_GRACE,
+        keep: Iterable[asyncio.Task[Any]] = (),
+        pending: Iterable[asyncio.Task[Any]] | None = None,
     ) -> list[asyncio.Task[Any]]:
         """Cancel every pending task but ``keep``, wait up to ``grace`` s for them.
 
+        ``pending``: the loop's unfinished tasks, when the caller has just listed them.
         Returns the tasks that would not stop; they are abandoned.
         """
         kept = set(keep)
+        listed = asyncio.all_tasks(self.loop) if pending is None else pending
         pending = [
             task
-            for task in asyncio.all_tasks(self.loop)
+            for task in listed
             if not task.done() and not self.is_abandoned(task) and task not in kept
         ]
         if not pending:
+            self._drained = True
             return []
         for task in pending:
             task.cancel()
@@ -187,6 +202,7 @@ class LoopRunner:
         stayed = [task for task in pending if not task.done()]
         for task in stayed:
             self._abandon(task)
+        self._drained = True
         for task in pending:
             if task.done() and not task.cancelled() and task.exception() is not None:
                 self.loop.call_exception_handler(
@@ -211,7 +227,7 @@ class LoopRunner:
         try:
             if not loop.is_closed():
                 try:
-                    stayed = self.drain(grace)
+                    stayed = [] if self._drained else self.drain(grace)
                     asyncgens, executor = loop_needs_shutdown(loop)
                     if asyncgens or executor:
                         with contextlib.suppress(StepAbandoned):
@@ -254,11 +270,11 @@ class LoopRunner:
         if (
             self._sigint_installed
             or threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+            or sigint_handler() is not signal.default_int_handler
         ):
             return
         try:
-            signal.signal(signal.SIGINT, self._on_sigint)
+            set_sigint_handler(self._on_sigint)
         except ValueError:  # an embedded interpreter without signals
             return
         self._sigint_installed = True
@@ -274,8 +290,8 @@ class LoopRunner:
         if not self._sigint_installed:
             return
         self._sigint_installed = False
-        if signal.getsignal(signal.SIGINT) == self._on_sigint:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+        if sigint_handler() == self._on_sigint:
+            set_sigint_handler(signal.default_int_handler)
 
 
 def _nothing() -> None:

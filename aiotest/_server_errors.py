@@ -9,7 +9,7 @@ import logging
 import sys
 import threading
 import traceback
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -21,6 +21,7 @@ __all__ = [
     "collect_handler_errors",
     "format_handler_errors",
     "quiet_handler_errors",
+    "start_quiet_collection",
 ]
 
 # How far up from the logging call to look for the request being handled: aiohttp calls
@@ -75,6 +76,27 @@ def quiet_handler_errors() -> Iterator[None]:
     finally:
         with _lock:
             _quiet_depth -= 1
+
+
+def start_quiet_collection() -> tuple[list[HandlerError], Callable[[], None]]:
+    """For the engine: both blocks above at once; returns the list and what ends them.
+
+    One lock round and no generators, since every test opens and closes them.
+    """
+    global _quiet_depth
+    errors: list[HandlerError] = []
+    with _lock:
+        number = next(_collector_numbers)
+        _collectors[number] = errors
+        _quiet_depth += 1
+
+    def stop() -> None:
+        global _quiet_depth
+        with _lock:
+            if _collectors.pop(number, None) is not None:
+                _quiet_depth -= 1
+
+    return errors, stop
 
 
 @dataclasses.dataclass(frozen=True)

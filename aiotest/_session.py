@@ -46,12 +46,7 @@ from ._messages import (
     TIMEOUT_LOOP_BLOCKED,
 )
 from ._runner import CANCEL_GRACE, LoopRunner, StepAbandoned
-from ._server_errors import (
-    HandlerError,
-    collect_handler_errors,
-    format_handler_errors,
-    quiet_handler_errors,
-)
+from ._server_errors import HandlerError, format_handler_errors, start_quiet_collection
 from ._settings import Settings
 from ._virtual_loop import clock_or_none
 
@@ -160,11 +155,13 @@ class TestSession:
             # What earlier tests left for the collector speaks up now, not in this test.
             _garbage.before_test()
         guards.start(undo)
-        self._tasks_before = set(asyncio.all_tasks(runner.loop))
+        if self._shared_runner is not None:
+            # A loop of its own has no tasks yet; a shared one keeps those of the class.
+            self._tasks_before = set(asyncio.all_tasks(runner.loop))
         # Every aiotest server's handler errors while the test runs are the test's, whoever
         # made the server; a passing test that expects a 500 prints no traceback.
-        self._handler_errors = undo.enter_context(collect_handler_errors())
-        undo.enter_context(quiet_handler_errors())
+        self._handler_errors, stop_collecting = start_quiet_collection()
+        undo.callback(stop_collecting)
         clock = clock_or_none(runner.loop)
         if clock is not None:
             # A virtual clock that can never move again fails the test, with the same
@@ -369,16 +366,16 @@ class TestSession:
         guards = self.guards
         assert guards is not None
         loop = runner.loop
-        keep = set(self._tasks_before)
+        keep = self._tasks_before
         if self._shared_runner is not None:
             # A shared server's keep-alive connections outlive the test, each in a task.
-            keep.update(server_connection_tasks(loop))
+            keep = keep | server_connection_tasks(loop)
         leftover = [
             task for task in asyncio.all_tasks(loop) if not task.done() and task not in keep
         ]
         if guards.leak_check_on:
             guards.note_unfinished(leftover)
-        stayed = runner.drain(keep=keep)
+        stayed = runner.drain(pending=leftover)
         self._step("tasks drained")
         if guards.collects_garbage:
             # Flushes "Task exception was never retrieved", never-awaited coroutines and

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import itertools
 import math
 import os
 import sys
@@ -235,13 +234,32 @@ def _env_timeout(environ: Mapping[str, str]) -> float | None:
     return seconds
 
 
+# The variables environment_defaults() reads; what it made of their last values.
+_ENV_VARS = (ENV_LOOP, ENV_DEBUG, ENV_TIMEOUT, ENV_STRICT, ENV_VIRTUAL_TIME)
+_last_environment: tuple[tuple[str | None, ...], dict[str, Any]] | None = None
+
+
 def environment_defaults(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Return the settings that the environment sets for the whole run.
 
     A value aiotest cannot use raises :exc:`SettingsError`; this runs when a test's
     settings are resolved, so a bad value fails each test instead of the whole run.
     """
-    env = os.environ if environ is None else environ
+    global _last_environment
+    if environ is not None:
+        return _read_environment(environ)
+    # Read for every test, and the same from one test to the next: parsed again only
+    # when a value changed (a test may set a variable for the tests after it).
+    values = tuple(map(os.environ.get, _ENV_VARS))
+    last = _last_environment
+    if last is not None and last[0] == values:
+        return dict(last[1])
+    defaults = _read_environment(os.environ)
+    _last_environment = (values, defaults)
+    return dict(defaults)
+
+
+def _read_environment(env: Mapping[str, str]) -> dict[str, Any]:
     defaults: dict[str, Any] = {}
     if ENV_LOOP in env:
         defaults["loop_factory"] = loop_factory_from_env(env)
@@ -273,7 +291,9 @@ def _user_classes(cls: type, base: type) -> list[type]:
     Attributes set on ``base`` and above are aiotest's own defaults and leave room for
     the environment.
     """
-    return list(itertools.takewhile(lambda klass: klass is not base, cls.__mro__))[::-1]
+    mro = cls.__mro__
+    end = mro.index(base) if base in mro else len(mro)
+    return list(mro[end - 1 :: -1]) if end else []
 
 
 def _class_attributes(klass: type) -> dict[str, Any]:
@@ -283,9 +303,10 @@ def _class_attributes(klass: type) -> dict[str, Any]:
     is a factory, not a method.
     """
     found: dict[str, Any] = {}
+    own = vars(klass)
     for name in SETTING_NAMES:
-        if name in vars(klass):
-            value = vars(klass)[name]
+        if name in own:
+            value = own[name]
             if isinstance(value, (staticmethod, classmethod)):
                 value = value.__func__
             where = f"the class attribute {class_name(klass)}.{name}"

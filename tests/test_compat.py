@@ -10,6 +10,7 @@ import contextvars
 import gc
 import inspect
 import selectors
+import signal
 import subprocess
 import sys
 import threading
@@ -261,6 +262,35 @@ class AsyncioTouchPointsTest(unittest.TestCase):
         finally:
             undo()
         self.assertEqual(heard, [never_awaited.__qualname__])
+
+
+class SigintHandlerTest(unittest.TestCase):
+    """sigint_handler/set_sigint_handler: signal's C module, without Handlers conversion."""
+
+    def test_reads_and_installs_what_signal_does(self) -> None:
+        before = signal.getsignal(signal.SIGINT)
+        self.assertIs(_compat.sigint_handler(), before)
+
+        def handler(signum: int, frame: Any) -> None:
+            pass
+
+        try:
+            _compat.set_sigint_handler(handler)
+            self.assertIs(signal.getsignal(signal.SIGINT), handler)
+            self.assertIs(_compat.sigint_handler(), handler)
+            _compat.set_sigint_handler(signal.default_int_handler)
+            self.assertIs(signal.getsignal(signal.SIGINT), signal.default_int_handler)
+        finally:
+            signal.signal(signal.SIGINT, before)
+
+    def test_default_handler_is_returned_as_is(self) -> None:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            # The C module returns the plain int; the public wrapper a Handlers member.
+            self.assertEqual(_compat.sigint_handler(), int(signal.SIG_IGN))
+            self.assertIsNot(type(_compat.sigint_handler()), signal.Handlers)
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
 
 class AiohttpTouchPointsTest(unittest.IsolatedAsyncioTestCase):

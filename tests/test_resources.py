@@ -6,10 +6,12 @@ too; this is the quick version that guards every test run.
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 import threading
 import unittest
+import weakref
 from typing import Any
 
 from aiohttp import web
@@ -90,3 +92,45 @@ class ResourcesTest(unittest.TestCase):
         finally:
             for sock in leaked:
                 sock.close()
+
+
+class FreedWithoutCycleCollectorTest(unittest.TestCase):
+    """A finished test's case, fixture, client and loop go when the runner drops the case.
+
+    Nothing of aiotest's keeps them in a reference cycle, which would leave each test's
+    objects to the cycle collector: more collections, each scanning more, as a suite grows.
+    """
+
+    def test_case_client_and_loop_are_freed_by_reference_counting(self) -> None:
+        seen: dict[str, weakref.ref[Any]] = {}
+
+        class Case(aiotest.AioHTTPTestCase):
+            async def get_application(self) -> web.Application:
+                app = web.Application()
+                app.router.add_get("/", hello)
+                return app
+
+            async def test_request(self) -> None:
+                async with self.client.get("/") as response:
+                    self.assertEqual(response.status, 200)
+                seen.update(
+                    case=weakref.ref(self),
+                    client=weakref.ref(self.client),
+                    session=weakref.ref(self.client.session),
+                    loop=weakref.ref(self.loop),
+                )
+
+        gc.collect()
+        gc.disable()
+        try:
+            case = Case("test_request")
+            result = unittest.TestResult()
+            case.run(result)
+            self.assertTrue(result.wasSuccessful(), result.errors + result.failures)
+            del case, result
+            # The loop is aiohttp's and asyncio's business (the app's router holds
+            # cycles of its own); the case, its client and session are aiotest's.
+            alive = [name for name in ("case", "client", "session") if seen[name]() is not None]
+        finally:
+            gc.enable()
+        self.assertEqual(alive, [])

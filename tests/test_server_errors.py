@@ -15,7 +15,12 @@ from collections.abc import Awaitable, Callable, Iterator
 from aiohttp import web
 
 import aiotest
-from aiotest._server_errors import HandlerErrorLog, collect_handler_errors, quiet_handler_errors
+from aiotest._server_errors import (
+    HandlerErrorLog,
+    collect_handler_errors,
+    quiet_handler_errors,
+    start_quiet_collection,
+)
 
 from ._hygiene_helpers import LOOPS, HygieneTestCase, on_loop, run_case
 
@@ -260,6 +265,28 @@ class RaiseServerExceptionsTest(HygieneTestCase):
 
         with server_logs():
             self.assertFailedWith(run_case(Case), RAISED.format(count=1))
+
+
+class StartQuietCollectionTest(unittest.IsolatedAsyncioTestCase):
+    """The engine's one-call form of collect_handler_errors() + quiet_handler_errors()."""
+
+    async def test_collects_quietly_until_stopped_and_stopping_twice_is_harmless(self) -> None:
+        with server_logs() as logged:
+            async with aiotest.TestClient(aiotest.TestServer(make_app())) as client:
+                errors, stop = start_quiet_collection()
+                try:
+                    async with client.get("/broken") as response:
+                        self.assertEqual(response.status, 500)
+                finally:
+                    stop()
+                stop()
+                self.assertEqual([type(e.exception) for e in errors], [ZeroDivisionError])
+                self.assertEqual([r for r in logged if r.levelno >= logging.ERROR], [])
+                async with client.get("/broken") as response:
+                    self.assertEqual(response.status, 500)
+        # After stop() the list gets nothing more, and the error is logged again.
+        self.assertEqual(len(errors), 1)
+        self.assertEqual(len([r for r in logged if r.levelno >= logging.ERROR]), 1)
 
 
 class QuietHandlerErrorsTest(unittest.IsolatedAsyncioTestCase):
