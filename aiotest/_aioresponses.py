@@ -372,7 +372,9 @@ _undo_recording: list[Callable[[], None]] = []
 _recording_lock = threading.Lock()
 
 
-def _record(session: aiohttp.ClientSession, method: str, url: Any, kwargs: dict[str, Any]) -> None:
+def _record(
+    session: aiohttp.ClientSession | None, method: str, url: Any, kwargs: dict[str, Any]
+) -> None:
     # The newest instance answers a request, so it is the one to record the call.
     if _recorders:
         _recorders[-1]._record_call(session, method, url, kwargs)
@@ -596,10 +598,14 @@ class aioresponses:
     # -- interception ---------------------------------------------------------------------------
 
     def _record_call(
-        self, session: aiohttp.ClientSession, method: str, url: Any, kwargs: dict[str, Any]
+        self,
+        session: aiohttp.ClientSession | None,
+        method: str,
+        url: Any,
+        kwargs: dict[str, Any],
     ) -> None:
         kwargs = dict(kwargs)
-        if session.headers:
+        if session is not None and session.headers:
             merged: CIMultiDict[str] = CIMultiDict(session.headers)
             merged.update(CIMultiDict(kwargs.get("headers") or {}))
             kwargs["headers"] = merged
