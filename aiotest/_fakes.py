@@ -294,14 +294,22 @@ async def _close_at_loop_shutdown(
     try:
         yield
     finally:
+        _last[:] = [None, None]
         router = _routers.pop(loop, None)
         if router is not None:
             router.lifetime = None
             await router.close()
 
 
+# The last loop's router, looked up without a weak reference per request.
+_last: list[Any] = [None, None]
+
+
 def _router() -> _Router:
     loop = asyncio.get_running_loop()
+    if _last[0] is loop:
+        last: _Router = _last[1]
+        return last
     router = _routers.get(loop)
     if router is None:
         router = _routers[loop] = _Router(client_context_trusting())
@@ -311,6 +319,7 @@ def _router() -> _Router:
             lifetime.asend(None).send(None)
         except StopIteration:
             router.lifetime = lifetime
+    _last[:] = [loop, router]
     return router
 
 
@@ -463,6 +472,7 @@ class FakeHost:
         self.record_bodies = record_bodies
         #: Every request the fake received, oldest first.
         self.journal: list[FakeRequest] = []
+        self._urls: dict[str, URL] = {}
         self.server: TestServer | None = None
         self._proxy: TCPProxy | None = None
         self._target: Target | None = None
@@ -558,7 +568,11 @@ class FakeHost:
     @web.middleware
     async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
         body = await request.read() if self.record_bodies and request.can_read_body else b""
-        url = URL(self._origin_text + request.raw_path, encoded=True)
+        url = self._urls.get(request.raw_path)
+        if url is None:
+            url = self._urls[request.raw_path] = URL(
+                self._origin_text + request.raw_path, encoded=True
+            )
         route = request.match_info.route
         matched = None if isinstance(request.match_info.http_exception, Exception) else route
         entry = FakeRequest(request.method, url, request.headers, body, matched)
