@@ -2,8 +2,9 @@
 
 ``from aiotest import aioresponses, CallbackResult`` replaces the same import from
 aioresponses. Registrations are matched when the request reaches its connector (the
-session's middlewares, cookies and redirects have run); the chosen response is then served
-by an aiotest TestServer in a thread of its own, so the client reads it from a socket.
+session's middlewares, cookies and redirects have run); the chosen response is then written
+by a small server on the requesting event loop, so the client reads it from a socket, over
+a connection kept alive between requests.
 """
 
 from __future__ import annotations
@@ -633,7 +634,7 @@ class aioresponses:
         return None
 
     async def route(self, req: aiohttp.ClientRequest) -> object:
-        """Decide the request's fate: a response served by the thread, an error, or the network."""
+        """Decide the request's fate: a response from this loop's server, an error, the network."""
         if not self._started:
             return None
         url = normalize_url(req.original_url)
