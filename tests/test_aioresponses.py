@@ -184,6 +184,27 @@ class AioresponsesTest(unittest.IsolatedAsyncioTestCase):
                 },
             )
 
+    async def test_bodies_of_every_framing_then_a_kept_alive_connection(self) -> None:
+        async def chunks() -> Any:
+            for part in (b"one,", b"two"):
+                yield part
+
+        with aioresponses() as m:
+            m.post(URL_, body="chunked", repeat=True)
+            m.put(URL_, body="continued")
+            m.get(URL_, body="last", headers={"Connection": "close"})
+            async with self.session.post(URL_, data=chunks()) as response:
+                self.assertEqual(await response.text(), "chunked")
+            async with self.session.post(URL_, data=b"x" * 70000) as response:
+                self.assertEqual(await response.text(), "chunked")
+            async with self.session.put(URL_, data=b"body", expect100=True) as response:
+                self.assertEqual(await response.text(), "continued")
+            [server] = m._servers.values()
+            # One kept-alive connection served them all.
+            self.assertEqual(len(server.connections), 1)
+            async with self.session.get(URL_) as response:
+                self.assertEqual(await response.text(), "last")
+
     async def test_session_headers_are_part_of_the_recorded_headers(self) -> None:
         with aioresponses() as m:
             m.get(URL_)
