@@ -2,8 +2,9 @@
 
 ``from aiotest import aioresponses, CallbackResult`` replaces the same import from
 aioresponses. Registrations are matched when the request reaches its connector (the
-session's middlewares, cookies and redirects have run); the chosen response is then served
-by an aiotest TestServer in a thread of its own, so the client reads it from a socket.
+session's middlewares, cookies and redirects have run); the chosen response is then written
+by a small server on the requesting event loop, so the client reads it from a socket, over
+a connection kept alive between requests.
 """
 
 from __future__ import annotations
@@ -13,24 +14,25 @@ import collections
 import contextvars
 import copy
 import functools
+import http
 import inspect
 import json
 import re
 import ssl
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, NamedTuple, TypeVar, cast
 
 import aiohttp
-from aiohttp import hdrs, web
+from aiohttp import hdrs
 from multidict import CIMultiDict, MultiDict
 from yarl import URL
 
 from . import _compat, _fakes
 from ._fake_tls import certificate_for
-from ._server import TestServer
 
 __all__ = ["CallbackResult", "RequestCall", "UnmatchedRequest", "aioresponses"]
 
@@ -117,6 +119,26 @@ class _Spec:
     reason: str | None
     headers: CIMultiDict[str]
     body: bytes
+    head: bool = False
+
+    def encode(self) -> bytes:
+        """The response as it goes on the wire: HTTP/1.1, its length always given."""
+        reason = self.reason
+        if reason is None:
+            try:
+                reason = http.HTTPStatus(self.status).phrase
+            except ValueError:
+                reason = ""
+        lines = [f"HTTP/1.1 {self.status} {reason}"]
+        length = str(len(self.body))
+        for name, value in self.headers.items():
+            if name.lower() == "content-length":
+                if not self.head:
+                    continue
+                length = value
+            lines.append(f"{name}: {value}")
+        lines.append(f"Content-Length: {length}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + self.body
 
 
 class _Registration:
@@ -182,9 +204,10 @@ def _spec(result: CallbackResult | _Registration, method: str) -> _Spec:
     headers: CIMultiDict[str] = CIMultiDict({hdrs.CONTENT_TYPE: result.content_type})
     if result.headers:
         headers.update(result.headers)
-    if result.status in (204, 304) or method.upper() == hdrs.METH_HEAD:
+    head = method.upper() == hdrs.METH_HEAD
+    if result.status in (204, 304) or head:
         raw = b""
-    return _Spec(result.status, result.reason, headers, raw)
+    return _Spec(result.status, result.reason, headers, raw, head)
 
 
 @dataclass
@@ -201,32 +224,108 @@ _current_call: contextvars.ContextVar[tuple[str, URL] | None] = contextvars.Cont
 )
 
 
-class _ServerThread:
-    """TestServers (http, https, and http on a unix socket) on an event loop of their own."""
+class _Responder(asyncio.Protocol):
+    """One server-side connection: reads HTTP/1.1 requests and writes the chosen responses.
 
-    def __init__(self, handler: Callable[[web.Request], Any]) -> None:
-        self._handler = handler
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self.loop.run_forever, name="aiotest-aioresponses", daemon=True
-        )
-        self.servers: list[TestServer] = []
+    A plain protocol on the requesting loop, with no task of its own: it is closed from
+    sync code (``aioresponses.stop()``) at once, and a response costs a few microseconds.
+    """
+
+    def __init__(self, server: _Server) -> None:
+        self._server = server
+        self._buffer = bytearray()
+        self._transport: asyncio.Transport | None = None
+        self._continued = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        self._server.connections.add(transport)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if self._transport is not None:
+            self._server.connections.discard(self._transport)
+        self._transport = None
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        while self._transport is not None and self._answer_one():
+            pass
+
+    def _answer_one(self) -> bool:
+        """Answer the first complete request in the buffer; False when none is complete."""
+        buffer = self._buffer
+        end = buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return False
+        head = bytes(buffer[:end]).decode("latin-1").split("\r\n")
+        method, target, version = head[0].split(" ", 2)
+        headers = CIMultiDict[str]()
+        for line in head[1:]:
+            name, _, value = line.partition(":")
+            headers.add(name.strip(), value.strip())
+        start = end + 4
+        if "chunked" in headers.get(hdrs.TRANSFER_ENCODING, "").lower():
+            size = _chunked_size(buffer, start)
+        else:
+            size = int(headers.get(hdrs.CONTENT_LENGTH, "0") or 0)
+            size = size if len(buffer) - start >= size else -1
+        assert self._transport is not None
+        if size < 0:
+            if not self._continued and headers.get(hdrs.EXPECT, "").lower() == "100-continue":
+                self._continued = True
+                self._transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            return False
+        del buffer[: start + size]
+        self._continued = False
+        spec = self._server.choose(method, headers.get(hdrs.HOST, ""), target)
+        self._transport.write(spec.encode())
+        closing = headers.get(hdrs.CONNECTION, "").lower() == "close" or version == "HTTP/1.0"
+        if closing:
+            self._transport.close()
+        return not closing
+
+
+def _chunked_size(buffer: bytearray, start: int) -> int:
+    """The length of the chunked body at ``start``, or -1 while it is incomplete."""
+    position = start
+    while True:
+        line_end = buffer.find(b"\r\n", position)
+        if line_end < 0:
+            return -1
+        size = int(bytes(buffer[position:line_end]).split(b";")[0].strip() or b"0", 16)
+        position = line_end + 2
+        if size == 0:
+            # Trailers, if any, end with an empty line.
+            trailer_end = buffer.find(b"\r\n", position)
+            while trailer_end > position:
+                position = trailer_end + 2
+                trailer_end = buffer.find(b"\r\n", position)
+            if trailer_end < 0:
+                return -1
+            return trailer_end + 2 - start
+        position += size + 2
+        if position > len(buffer):
+            return -1
+
+
+class _Server:
+    """An instance's servers on one event loop: http, https (any faked name) and unix."""
+
+    def __init__(self, choose: Callable[[str, str, str], _Spec]) -> None:
+        self.choose = choose
+        self.connections: set[asyncio.Transport] = set()
+        self.servers: list[asyncio.AbstractServer] = []
         self.http_port = self.https_port = 0
         self.unix_path = ""
         self._tmp: Any = None
+        self.closed = False
+        self.ready: asyncio.Future[None]
 
-    def start(self) -> None:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result()
-
-    async def _start(self) -> None:
+    async def start(self) -> None:
         import tempfile
 
-        def app() -> web.Application:
-            application = web.Application()
-            application.router.add_route("*", "/{tail:.*}", self._handler)
-            return application
-
+        loop = asyncio.get_running_loop()
         https = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
 
         def choose(sslobj: ssl.SSLObject, name: str | None, _: ssl.SSLContext) -> None:
@@ -234,38 +333,37 @@ class _ServerThread:
                 sslobj.context = certificate_for(name).server_context
 
         https.sni_callback = choose
-        plain, secure = TestServer(app()), TestServer(app(), ssl=https)
-        self.servers = [plain, secure]
-        await plain.start_server()
-        await secure.start_server()
-        assert plain.port is not None and secure.port is not None
-        self.http_port, self.https_port = plain.port, secure.port
-        self._tmp = tempfile.TemporaryDirectory(prefix="aiotest-aioresponses-")
-        self.unix_path = f"{self._tmp.name}/http.sock"
-        assert plain.runner is not None
-        await web.UnixSite(plain.runner, self.unix_path).start()
 
-    def stop(self) -> None:
-        if not self._thread.is_alive():
+        def factory() -> _Responder:
+            return _Responder(self)
+
+        try:
+            plain = await loop.create_server(factory, "127.0.0.1", 0)
+            self.servers.append(plain)
+            secure = await loop.create_server(factory, "127.0.0.1", 0, ssl=https)
+            self.servers.append(secure)
+            self.http_port = plain.sockets[0].getsockname()[1]
+            self.https_port = secure.sockets[0].getsockname()[1]
+            self._tmp = tempfile.TemporaryDirectory(prefix="aiotest-aioresponses-")
+            self.unix_path = f"{self._tmp.name}/http.sock"
+            self.servers.append(await loop.create_unix_server(factory, self.unix_path))
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Stop listening and drop every connection, without awaiting; twice does nothing."""
+        if self.closed:
             return
-        asyncio.run_coroutine_threadsafe(self._stop(), self.loop).result()
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join()
-        self.loop.close()
+        self.closed = True
+        for server in self.servers:
+            server.close()
+        for transport in list(self.connections):
+            transport.abort()
+        self.connections.clear()
         if self._tmp is not None:
             self._tmp.cleanup()
-
-    async def _stop(self) -> None:
-        for server in self.servers:
-            # This loop stops right after: a TLS connection must not wait for its peer's
-            # goodbye, which the client, whose responses are all read, may never send.
-            for connection in server.handler.connections if server.started else ():
-                if connection.transport is not None:
-                    connection.transport.abort()
-            await server.close()
-        # A transport closes its socket one loop turn after abort().
-        for _ in range(3):
-            await asyncio.sleep(0)
+            self._tmp = None
 
 
 # The session methods are wrapped once, however many instances are started, and restored
@@ -275,7 +373,9 @@ _undo_recording: list[Callable[[], None]] = []
 _recording_lock = threading.Lock()
 
 
-def _record(session: aiohttp.ClientSession, method: str, url: Any, kwargs: dict[str, Any]) -> None:
+def _record(
+    session: aiohttp.ClientSession | None, method: str, url: Any, kwargs: dict[str, Any]
+) -> None:
     # The newest instance answers a request, so it is the one to record the call.
     if _recorders:
         _recorders[-1]._record_call(session, method, url, kwargs)
@@ -322,7 +422,11 @@ class aioresponses:
         self._pending_calls: collections.deque[_Call] = collections.deque()
         self._decisions: dict[tuple[str, str, str], collections.deque[_Spec]] = {}
         self._lock = threading.Lock()
-        self._server: _ServerThread | None = None
+        self._started = False
+        # The servers answering this instance's requests, one per event loop that made any.
+        self._servers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Server] = (
+            weakref.WeakKeyDictionary()
+        )
         self.where = "<not started>"
 
     def __repr__(self) -> str:
@@ -332,31 +436,58 @@ class aioresponses:
 
     def start(self) -> None:
         """Start intercepting; every session's requests are matched from now on."""
-        if self._server is not None:
+        if self._started:
             return
         self.requests = {}
         self._registrations = []
         self.where = _fakes._installed_at()
-        server = _ServerThread(self._serve)
-        server.start()
-        self._server = server
+        self._started = True
         _start_recording(self)
         _fakes.install(self)
 
     def stop(self) -> None:
-        """Stop intercepting and stop the server; a second call does nothing."""
+        """Stop intercepting and stop the servers; a second call does nothing."""
         self.uninstall()
-        server, self._server = self._server, None
-        if server is not None:
-            server.stop()
 
     def uninstall(self) -> None:
-        """Stop intercepting (for aiotest's leak checks)."""
+        """Stop intercepting and stop the servers (also for aiotest's leak checks)."""
         _fakes.uninstall(self)
         _stop_recording(self)
-        server, self._server = self._server, None
-        if server is not None:
-            server.stop()
+        self._started = False
+        servers = list(self._servers.items())
+        self._servers.clear()
+        for loop, server in servers:
+            _fakes.forget_router_close(loop, server.close)
+            if loop.is_closed():
+                continue  # its shutdown closed the server, or nothing can now
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if loop.is_running() and running is not loop:
+                loop.call_soon_threadsafe(server.close)
+            else:
+                server.close()
+
+    async def _server_here(self) -> _Server:
+        loop = asyncio.get_running_loop()
+        server = self._servers.get(loop)
+        if server is None:
+            server = self._servers[loop] = _Server(self._choose)
+            server.ready = loop.create_future()
+            try:
+                await server.start()
+            except BaseException as exc:
+                self._servers.pop(loop, None)
+                server.ready.set_exception(exc)
+                server.ready.exception()
+                raise
+            server.ready.set_result(None)
+            # Closed with the loop's fakes router, if this instance is still started then.
+            _fakes.on_router_close(server.close)
+        elif not server.ready.done():
+            await asyncio.shield(server.ready)
+        return server
 
     def describe(self) -> str:
         """One line for aiotest's active_fakes()."""
@@ -468,10 +599,14 @@ class aioresponses:
     # -- interception ---------------------------------------------------------------------------
 
     def _record_call(
-        self, session: aiohttp.ClientSession, method: str, url: Any, kwargs: dict[str, Any]
+        self,
+        session: aiohttp.ClientSession | None,
+        method: str,
+        url: Any,
+        kwargs: dict[str, Any],
     ) -> None:
         kwargs = dict(kwargs)
-        if session.headers:
+        if session is not None and session.headers:
             merged: CIMultiDict[str] = CIMultiDict(session.headers)
             merged.update(CIMultiDict(kwargs.get("headers") or {}))
             kwargs["headers"] = merged
@@ -499,9 +634,8 @@ class aioresponses:
         return None
 
     async def route(self, req: aiohttp.ClientRequest) -> object:
-        """Decide the request's fate: a response served by the thread, an error, or the network."""
-        server = self._server
-        if server is None:
+        """Decide the request's fate: a response from this loop's server, an error, the network."""
+        if not self._started:
             return None
         url = normalize_url(req.original_url)
         call = self._claim_call(req.method, url)
@@ -534,25 +668,27 @@ class aioresponses:
         if registration.exception is not None:
             raise registration.exception
         spec = _spec(result if result is not None else registration, req.method)
+        server = await self._server_here()
         key = (req.method, req.headers.get(hdrs.HOST, ""), req.url.raw_path_qs)
         with self._lock:
             self._decisions.setdefault(key, collections.deque()).append(spec)
         if req.is_ssl():
             host = req.url.raw_host or ""
-            return _fakes.Target("127.0.0.1", server.https_port, None, certificate_for(host))
-        return _fakes.Target("127.0.0.1", server.http_port, server.unix_path)
+            return _fakes.Target(
+                "127.0.0.1", server.https_port, None, certificate_for(host), keep_alive=True
+            )
+        return _fakes.Target("127.0.0.1", server.http_port, server.unix_path, keep_alive=True)
 
-    async def _serve(self, request: web.Request) -> web.Response:
-        key = (request.method, request.headers.get(hdrs.HOST, ""), request.raw_path)
+    def _choose(self, method: str, host: str, target: str) -> _Spec:
+        """The response route() chose for this request, as the server reads it."""
         with self._lock:
-            queue = self._decisions.get(key)
+            queue = self._decisions.get((method, host, target))
             spec = queue.popleft() if queue else None
         if spec is None:
-            message = NO_DECISION.format(method=key[0], host=key[1], path=key[2])
-            return web.Response(status=500, text=message)
-        return web.Response(
-            status=spec.status, reason=spec.reason, headers=spec.headers, body=spec.body
-        )
+            message = NO_DECISION.format(method=method, host=host, path=target)
+            plain = CIMultiDict({hdrs.CONTENT_TYPE: "text/plain"})
+            return _Spec(500, None, plain, message.encode())
+        return spec
 
     # -- assertions -----------------------------------------------------------------------------
 

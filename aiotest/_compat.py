@@ -30,6 +30,7 @@ from aiohttp.connector import Connection
 __all__ = [
     "AIOHTTP_SENTINEL",
     "CAN_DISABLE_CONNECTION_RETRY",
+    "REQUEST_SESSION_OPTIONS",
     "SESSION_CALL_METHODS",
     "TESTCASE_HOOKS",
     "UNITTEST_FRAME_MARKER",
@@ -327,7 +328,11 @@ ConnectHook = Callable[
     [BaseConnector, ClientRequest, Any, ClientTimeout, Callable[..., Awaitable[Connection]]],
     Awaitable[Connection],
 ]
-CallRecorder = Callable[[ClientSession, str, Any, dict[str, Any]], None]
+CallRecorder = Callable[[ClientSession | None, str, Any, dict[str, Any]], None]
+
+#: The keyword arguments of ``aiohttp.request()`` that configure the session it makes, not
+#: the request: aioresponses never sees them, so they are not part of a recorded call.
+REQUEST_SESSION_OPTIONS = ("version", "connector", "loop", "cookies", "timeout")
 
 
 def wrap_connector_connect(hook: ConnectHook) -> Callable[[], None]:
@@ -361,17 +366,44 @@ def wrap_session_calls(recorder: CallRecorder) -> Callable[[], None]:
     with the method's own defaults (``get``'s ``allow_redirects=True``, ``post``'s
     ``data=None``); only the public methods in :data:`SESSION_CALL_METHODS` see them.
     ``recorder(session, method, url, kwargs)`` gets the upper-case method.
+
+    The module-level ``aiohttp.request()`` makes a session of its own and calls its private
+    ``_request``, which no public method sees: the public function itself is wrapped, as
+    ``aiohttp.request`` and ``aiohttp.client.request`` (code that imported the name before
+    the wrap keeps the original). Its calls reach ``recorder`` with ``session=None``.
     """
+    import aiohttp.client
+
     originals: dict[str, Any] = {}
     for name in SESSION_CALL_METHODS:
         originals[name] = original = getattr(ClientSession, name)
         setattr(ClientSession, name, _recording(name, original, recorder))
+    modules: list[Any] = [aiohttp.client, aiohttp]
+    original_request = aiohttp.client.request
+    recording_request = _recording_request(original_request, recorder)
+    for module in modules:
+        module.request = recording_request
 
     def undo() -> None:
         for name, original in originals.items():
             setattr(ClientSession, name, original)
+        for module in modules:
+            module.request = original_request
 
     return undo
+
+
+def _recording_request(original: Any, recorder: CallRecorder) -> Any:
+    @functools.wraps(original)
+    def request(method: str, url: Any, *args: Any, **kwargs: Any) -> Any:
+        if not args:
+            call = {k: v for k, v in kwargs.items() if k not in REQUEST_SESSION_OPTIONS}
+            call.setdefault("allow_redirects", True)
+            recorder(None, str(method).upper(), url, call)
+        # A positional argument is aiohttp's error to report.
+        return original(method, url, *args, **kwargs)
+
+    return request
 
 
 def _recording(name: str, original: Any, recorder: CallRecorder) -> Any:

@@ -18,7 +18,7 @@ import ssl
 import threading
 import traceback
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
@@ -126,9 +126,14 @@ class Target:
     #: connects to an IP address directly, so a resolver cannot redirect it).
     unix_path: str | None = None
     certificate: HostCertificate | None = None
-    #: Keep connections open between requests. Only for a server on the test's own loop,
-    #: whose fake closes them (async) when it stops; a fake stopped from sync code cannot.
+    #: Keep connections open between requests (closed with the fake, or at the end of the
+    #: test or of its loop).
     keep_alive: bool = False
+
+    @property
+    def pool_key(self) -> object:
+        """Which of the router's connectors serves this target."""
+        return (self.host, self.port, self.keep_alive)
 
 
 #: An interceptor's answer "not mine": ask the fakes installed before it, then the network.
@@ -171,7 +176,6 @@ def uninstall(interceptor: Interceptor) -> None:
         if not _interceptors:
             while _undo_hooks:
                 _undo_hooks.pop()()
-            _routers.clear()
 
 
 def active_fakes() -> list[str]:
@@ -209,26 +213,27 @@ async def close_all_fakes() -> list[str]:
         else:
             interceptor.uninstall()
             uninstall(interceptor)
+    # The test is over: the connections kept alive to its fakes go too.
+    await close_pooled_connections()
     return leaked
 
 
-class _FakeResolver(AbstractResolver):
-    """Resolves a faked (host, port) to the loopback server answering for it."""
+class _FixedResolver(AbstractResolver):
+    """Resolves every name to one loopback server: the target of one connector."""
 
-    def __init__(self) -> None:
-        self.table: dict[tuple[str, int], tuple[str, int]] = {}
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.family = socket.AF_INET6 if ":" in host else socket.AF_INET
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
-        target_host, target_port = self.table[(host, port)]
-        family = socket.AF_INET6 if ":" in target_host else socket.AF_INET
         return [
             {
                 "hostname": host,
-                "host": target_host,
-                "port": target_port,
-                "family": family,
+                "host": self.host,
+                "port": self.port,
+                "family": self.family,
                 "proto": 0,
                 "flags": socket.AI_NUMERICHOST,
             }
@@ -240,53 +245,107 @@ class _FakeResolver(AbstractResolver):
 
 @dataclass
 class _Router:
-    """aiohttp's own connectors, used for faked requests on one event loop."""
+    """aiohttp's own connectors, used for faked requests on one event loop.
 
-    resolver: _FakeResolver
+    One connector per target server, so that a kept-alive connection to one fake is never
+    handed to a request for another (aiohttp pools by the request's host and port, which
+    two fakes of one origin share, one after the other or with passthrough).
+    """
+
     ssl_context: ssl.SSLContext
-    tcp: aiohttp.TCPConnector
-    pooled: aiohttp.TCPConnector
     trusted: dict[str, HostCertificate] = field(default_factory=dict)
-    unix: dict[str, aiohttp.UnixConnector] = field(default_factory=dict)
+    pools: dict[object, aiohttp.BaseConnector] = field(default_factory=dict)
+    #: Called (sync) before the router closes: servers on this loop that must stop first.
+    before_close: list[Callable[[], None]] = field(default_factory=list)
+    #: Keeps the loop-shutdown hook alive (see _close_at_loop_shutdown).
+    lifetime: Any = None
+
+    async def close_pool(self, key: object) -> None:
+        connector = self.pools.pop(key, None)
+        if connector is not None:
+            await connector.close()
+
+    async def close(self) -> None:
+        while self.before_close:
+            self.before_close.pop()()
+        while self.pools:
+            await self.close_pool(next(iter(self.pools)))
 
 
-# One router per event loop; dropped when the last fake is uninstalled. ``tcp`` keeps no
-# idle connection, so dropping it leaves nothing open; ``pooled`` is closed by the fakes
-# that use it (close_pooled_connections) before they go.
+# One router per event loop. Its kept-alive connections stay open while the loop runs
+# (a fake stopped from sync code cannot close them) and are closed when the fake that
+# owns them closes (FakeHost.close), when the test engine undoes the fakes at the end of
+# a test (close_all_fakes), or when the loop shuts down (shutdown_asyncgens).
 _routers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Router] = (
     weakref.WeakKeyDictionary()
 )
 _own_connectors: weakref.WeakSet[aiohttp.BaseConnector] = weakref.WeakSet()
 
 
+async def _close_at_loop_shutdown(
+    loop: asyncio.AbstractEventLoop,
+) -> AsyncGenerator[None, None]:
+    """An async generator the loop finalizes in ``shutdown_asyncgens()``: it closes the router.
+
+    asyncio.run(), asyncio.Runner, IsolatedAsyncioTestCase, pytest's loop fixtures and
+    aiotest's engine all call ``loop.shutdown_asyncgens()`` before closing a loop; it is
+    the public hook that runs code on a loop that is about to close.
+    """
+    try:
+        yield
+    finally:
+        _last[:] = [None, None]
+        router = _routers.pop(loop, None)
+        if router is not None:
+            router.lifetime = None
+            await router.close()
+
+
+# The last loop's router, looked up without a weak reference per request.
+_last: list[Any] = [None, None]
+
+
 def _router() -> _Router:
     loop = asyncio.get_running_loop()
+    if _last[0] is loop:
+        last: _Router = _last[1]
+        return last
     router = _routers.get(loop)
     if router is None:
-        resolver = _FakeResolver()
-        context = client_context_trusting()
-        # No DNS cache: the resolver is a dict lookup, and a cached answer would outlive
-        # the fake that gave it.
-        tcp = aiohttp.TCPConnector(
-            resolver=resolver, ssl=context, force_close=True, use_dns_cache=False
-        )
-        pooled = aiohttp.TCPConnector(resolver=resolver, ssl=context, use_dns_cache=False)
-        _own_connectors.add(tcp)
-        _own_connectors.add(pooled)
-        router = _routers[loop] = _Router(resolver, context, tcp, pooled)
+        router = _routers[loop] = _Router(client_context_trusting())
+        lifetime = _close_at_loop_shutdown(loop)
+        try:
+            # Runs it to its yield now: the loop's first-iteration hook registers it.
+            lifetime.asend(None).send(None)
+        except StopIteration:
+            router.lifetime = lifetime
+    _last[:] = [loop, router]
     return router
 
 
-async def close_pooled_connections() -> None:
-    """Close the idle connections to fakes kept by the current loop's router."""
+def on_router_close(callback: Callable[[], None]) -> None:
+    """Call ``callback`` (sync) when the current loop's router closes, before its pools."""
+    _router().before_close.append(callback)
+
+
+def forget_router_close(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
+    """Undo :func:`on_router_close` for ``loop``'s router, if it is still open."""
+    router = _routers.get(loop)
+    if router is not None and callback in router.before_close:
+        router.before_close.remove(callback)
+
+
+async def close_pooled_connections(target: Target | None = None) -> None:
+    """Close the current loop's kept-alive connections to ``target`` (or to every fake)."""
     router = _routers.get(asyncio.get_running_loop())
-    if router is not None:
-        await router.pooled.close()
-        _own_connectors.discard(router.pooled)
-        router.pooled = aiohttp.TCPConnector(
-            resolver=router.resolver, ssl=router.ssl_context, use_dns_cache=False
-        )
-        _own_connectors.add(router.pooled)
+    if router is None:
+        return
+    if target is None:
+        await router.close()
+    else:
+        await router.close_pool(target.pool_key)
+        if target.unix_path is not None:
+            await router.close_pool(target.unix_path)
 
 
 async def _connect(
@@ -299,43 +358,51 @@ async def _connect(
     host = req.url.raw_host or ""
     if connector in _own_connectors or req.proxy is not None or _is_loopback(host):
         return await original(connector, req, traces, timeout)
-    for interceptor in list(reversed(_interceptors)):
+    for interceptor in reversed(_interceptors):
         decision = await interceptor.route(req)
-        if decision is None:
-            continue
-        if decision is PASS_THROUGH:
+        if decision is None or decision is PASS_THROUGH:
             # Passed on, not out: a fake installed earlier may still answer for it.
             continue
         assert isinstance(decision, Target)
-        return await _connect_to(decision, req, traces, timeout)
+        return await _connect_to(decision, req, traces, timeout, original)
     return await original(connector, req, traces, timeout)
 
 
 async def _connect_to(
-    target: Target, req: aiohttp.ClientRequest, traces: Any, timeout: aiohttp.ClientTimeout
+    target: Target,
+    req: aiohttp.ClientRequest,
+    traces: Any,
+    timeout: aiohttp.ClientTimeout,
+    original: Callable[..., Awaitable[Any]],
 ) -> Any:
     router = _router()
     host = req.url.raw_host or ""
-    if _is_ip(host):
-        if req.is_ssl():
-            raise aiohttp.ClientConnectionError(FAKE_HTTPS_IP.format(host=host))
-        assert target.unix_path is not None
-        unix = router.unix.get(target.unix_path)
-        if unix is None:
-            unix = router.unix[target.unix_path] = aiohttp.UnixConnector(
-                target.unix_path, force_close=True
+    ip = _is_ip(host)
+    if ip and req.is_ssl():
+        raise aiohttp.ClientConnectionError(FAKE_HTTPS_IP.format(host=host))
+    key = target.unix_path if ip else target.pool_key
+    connector = router.pools.get(key)
+    if connector is None:
+        if ip:
+            assert target.unix_path is not None
+            connector = aiohttp.UnixConnector(target.unix_path, force_close=not target.keep_alive)
+        else:
+            # No DNS cache: the resolver answers with one address, without a lookup.
+            connector = aiohttp.TCPConnector(
+                resolver=_FixedResolver(target.host, target.port),
+                ssl=router.ssl_context,
+                use_dns_cache=False,
+                force_close=not target.keep_alive,
             )
-            _own_connectors.add(unix)
-        return await unix.connect(req, traces, timeout)
+        _own_connectors.add(connector)
+        router.pools[key] = connector
     if target.certificate is not None and host not in router.trusted:
         router.trusted[host] = target.certificate
         # The router's context is aiotest's own: trusting one more fake host's authority
         # there touches no other client, and that authority vouches for that name only.
         router.ssl_context.load_verify_locations(cadata=target.certificate.authority_pem)
-    port = req.url.port or (443 if req.is_ssl() else 80)
-    router.resolver.table[(host, port)] = (target.host, target.port)
-    connector = router.pooled if target.keep_alive else router.tcp
-    return await connector.connect(req, traces, timeout)
+    # The original connect: aiotest's own connectors need no interception.
+    return await original(connector, req, traces, timeout)
 
 
 # --- native fake hosts --------------------------------------------------------------------------
@@ -405,6 +472,7 @@ class FakeHost:
         self.record_bodies = record_bodies
         #: Every request the fake received, oldest first.
         self.journal: list[FakeRequest] = []
+        self._urls: dict[str, URL] = {}
         self.server: TestServer | None = None
         self._proxy: TCPProxy | None = None
         self._target: Target | None = None
@@ -473,9 +541,10 @@ class FakeHost:
 
     async def close(self) -> None:
         """Stop intercepting, then stop the proxy and the server; a second call does nothing."""
-        if self in _interceptors:
-            await close_pooled_connections()
+        target = self._target
         self.uninstall()
+        if target is not None:
+            await close_pooled_connections(target)
         proxy, self._proxy = self._proxy, None
         if proxy is not None:
             await proxy.close()
@@ -499,7 +568,11 @@ class FakeHost:
     @web.middleware
     async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
         body = await request.read() if self.record_bodies and request.can_read_body else b""
-        url = URL(self._origin_text + request.raw_path, encoded=True)
+        url = self._urls.get(request.raw_path)
+        if url is None:
+            url = self._urls[request.raw_path] = URL(
+                self._origin_text + request.raw_path, encoded=True
+            )
         route = request.match_info.route
         matched = None if isinstance(request.match_info.http_exception, Exception) else route
         entry = FakeRequest(request.method, url, request.headers, body, matched)

@@ -126,6 +126,85 @@ class AioresponsesTest(unittest.IsolatedAsyncioTestCase):
                 },
             )
 
+    async def test_module_level_request_is_matched_answered_and_recorded(self) -> None:
+        seen: list[dict[str, Any]] = []
+
+        def callback(url: URL, **kwargs: Any) -> CallbackResult:
+            seen.append(kwargs)
+            return CallbackResult(status=201, payload={"made": True})
+
+        with aioresponses() as m:
+            m.post("http://api.example.com/v1/new", callback=callback)
+            m.get(URL_, body="listed")
+            async with aiohttp.request(
+                "POST", "http://api.example.com/v1/new", json={"n": 1}, timeout=None
+            ) as response:
+                self.assertEqual(response.status, 201)
+                self.assertEqual(await response.json(), {"made": True})
+            async with aiohttp.request(
+                "get", "http://api.example.com/v1/items", params={"b": "2", "a": "1"}
+            ) as response:
+                self.assertEqual(await response.text(), "listed")
+            self.assertEqual(
+                m.requests,
+                {
+                    ("POST", URL("http://api.example.com/v1/new")): [
+                        RequestCall((), {"json": {"n": 1}, "allow_redirects": True})
+                    ],
+                    ("GET", URL("http://api.example.com/v1/items?a=1&b=2")): [
+                        RequestCall((), {"params": {"b": "2", "a": "1"}, "allow_redirects": True})
+                    ],
+                },
+            )
+            self.assertEqual(seen, [{"json": {"n": 1}, "allow_redirects": True}])
+            m.assert_called_with("http://api.example.com/v1/items", params={"b": "2", "a": "1"})
+            with self.assertRaisesRegex(AssertionError, "json="):
+                m.assert_called_with("http://api.example.com/v1/new", "POST", json={"n": 2})
+
+    async def test_module_level_request_unmatched_lists_the_registrations(self) -> None:
+        with aioresponses() as m:
+            m.get("http://api.example.com/v1/a")
+            with self.assertRaises(UnmatchedRequest) as caught:
+                async with aiohttp.request("DELETE", "http://api.example.com/v1/a"):
+                    pass  # pragma: no cover - the request fails
+            self.assertEqual(
+                str(caught.exception), "Connection refused: DELETE http://api.example.com/v1/a"
+            )
+            self.assertEqual(
+                caught.exception.candidates,
+                ["GET http://api.example.com/v1/a: method DELETE is not GET"],
+            )
+            # As aioresponses records it: the call is in the history, matched or not.
+            self.assertEqual(
+                m.requests,
+                {
+                    ("DELETE", URL("http://api.example.com/v1/a")): [
+                        RequestCall((), {"allow_redirects": True})
+                    ]
+                },
+            )
+
+    async def test_bodies_of_every_framing_then_a_kept_alive_connection(self) -> None:
+        async def chunks() -> Any:
+            for part in (b"one,", b"two"):
+                yield part
+
+        with aioresponses() as m:
+            m.post(URL_, body="chunked", repeat=True)
+            m.put(URL_, body="continued")
+            m.get(URL_, body="last", headers={"Connection": "close"})
+            async with self.session.post(URL_, data=chunks()) as response:
+                self.assertEqual(await response.text(), "chunked")
+            async with self.session.post(URL_, data=b"x" * 70000) as response:
+                self.assertEqual(await response.text(), "chunked")
+            async with self.session.put(URL_, data=b"body", expect100=True) as response:
+                self.assertEqual(await response.text(), "continued")
+            [server] = m._servers.values()
+            # One kept-alive connection served them all.
+            self.assertEqual(len(server.connections), 1)
+            async with self.session.get(URL_) as response:
+                self.assertEqual(await response.text(), "last")
+
     async def test_session_headers_are_part_of_the_recorded_headers(self) -> None:
         with aioresponses() as m:
             m.get(URL_)

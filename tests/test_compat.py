@@ -437,6 +437,43 @@ class SessionCallsTouchPointTest(unittest.IsolatedAsyncioTestCase):
         for name, method in before.items():
             self.assertIs(getattr(aiohttp.ClientSession, name), method)
 
+    async def test_module_level_request_is_recorded_without_its_session_options(self) -> None:
+        import aiohttp
+        import aiohttp.client
+
+        calls: list[tuple[Any, str, Any, dict[str, Any]]] = []
+        before = (aiohttp.request, aiohttp.client.request)
+
+        class Stop(Exception):
+            pass
+
+        def recorder(session: Any, method: str, url: Any, kwargs: dict[str, Any]) -> None:
+            calls.append((session, method, url, kwargs))
+            raise Stop
+
+        undo = _compat.wrap_session_calls(recorder)
+        try:
+            # Fails when aiohttp.request() stops being the module attribute code calls.
+            self.assertIsNot(aiohttp.request, before[0])
+            self.assertIs(aiohttp.client.request, aiohttp.request)
+            with self.assertRaises(Stop):
+                aiohttp.request("post", "http://a.test/x", json=[1], timeout=None)
+            with self.assertRaises(Stop):
+                aiohttp.request("GET", "http://a.test/y", allow_redirects=False, cookies={})
+            # A positional argument is aiohttp's own TypeError, and nothing is recorded.
+            with self.assertRaises(TypeError):
+                aiohttp.request("GET", "http://a.test/z", {"q": "1"})  # type: ignore[call-arg,arg-type]
+        finally:
+            undo()
+        self.assertEqual(
+            calls,
+            [
+                (None, "POST", "http://a.test/x", {"json": [1], "allow_redirects": True}),
+                (None, "GET", "http://a.test/y", {"allow_redirects": False}),
+            ],
+        )
+        self.assertEqual((aiohttp.request, aiohttp.client.request), before)
+
 
 # aiohttp compat: each touch point of the aiohttp section.
 class AiohttpSentinelTest(unittest.IsolatedAsyncioTestCase):

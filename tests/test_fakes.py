@@ -375,24 +375,45 @@ def peer_app() -> web.Application:
 
 class ConnectionReuseTest(unittest.IsolatedAsyncioTestCase):
     async def test_connections_are_reused_then_closed_with_the_fake(self) -> None:
-        import gc
-        import warnings
-
         async with aiohttp.ClientSession() as session:
-            async with fake_host("http://api.example.com", peer_app):
+            async with fake_host("http://api.example.com", peer_app) as host:
                 ports = []
                 for _ in range(3):
                     async with session.get("http://api.example.com/peer") as response:
                         ports.append(await response.text())
                 router = _fakes._router()
+                [pool] = router.pools.values()
+                self.assertFalse(pool.closed)
             # The three requests came over one connection, from one client port.
             self.assertEqual(len(set(ports)), 1)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                del router
-                gc.collect()
-            self.assertEqual([str(w.message) for w in caught], [])
-            self.assertEqual(len(_fakes._routers), 0)
+            self.assertTrue(pool.closed)
+            self.assertEqual(router.pools, {})
+            self.assertTrue(host.server is not None and host.server.closed)
+
+    def test_the_loop_shutting_down_closes_what_a_fake_kept_open(self) -> None:
+        import gc
+        import warnings
+
+        async def leave_a_connection() -> aiohttp.BaseConnector:
+            host = fake_host("http://api.example.com", peer_app)
+            await host.start()
+            async with aiohttp.ClientSession() as session:
+                await (await session.get("http://api.example.com/peer")).read()
+            [pool] = _fakes._router().pools.values()
+            host.uninstall()  # as from sync code: the connection stays in the pool
+            assert host.server is not None
+            await host.server.close()
+            self.assertFalse(pool.closed)
+            return pool
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pool = asyncio.run(leave_a_connection())
+            self.assertTrue(pool.closed)
+            del pool
+            gc.collect()
+        self.assertEqual([str(w.message) for w in caught], [])
+        self.assertEqual(len(_fakes._routers), 0)
 
 
 class CloseAllTest(unittest.IsolatedAsyncioTestCase):
