@@ -168,7 +168,8 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         # Registered first, so unittest runs it last, after every other cleanup.
         self.addCleanup(self._aiotest_finish)
         self._aiotest_after_open(session)
-        session.run_sync(self.setUp)
+        if not self._aiotest_default(self.setUp, unittest.TestCase.setUp):
+            session.run_sync(self.setUp)
         if not self._aiotest_async_setup_does_nothing():
             session.run_async(self.asyncSetUp)
         services = self.get_services()
@@ -197,7 +198,8 @@ class AsyncTestCase(unittest.IsolatedAsyncioTestCase):
         session = self._aiotest_require_session()
         if not self._aiotest_default(self.asyncTearDown, AsyncTestCase.asyncTearDown):
             session.run_async(self.asyncTearDown)
-        session.run_sync(self.tearDown)
+        if not self._aiotest_default(self.tearDown, unittest.TestCase.tearDown):
+            session.run_sync(self.tearDown)
 
     def _callCleanup(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
         if getattr(function, "__func__", None) is AsyncTestCase._aiotest_finish:
@@ -439,7 +441,7 @@ class AioHTTPTestCase(AsyncTestCase):
     def _aiotest_make_session(self) -> TestSession:
         if check_server_scope(type(self)) != "class":
             return super()._aiotest_make_session()
-        scope = self._aiotest_scope = class_scope_of(self, self._aiotest_class_settings())
+        scope = self._aiotest_scope = class_scope_of(self, self._aiotest_class_settings)
         if scope is None:
             return super()._aiotest_make_session()
         # Built before the guards start: the shared fixture is not this test's leak.
@@ -488,7 +490,8 @@ class AioHTTPTestCase(AsyncTestCase):
             and case_class.tearDownAsync is AioHTTPTestCase.tearDownAsync
         ):
             session.run_async(self.asyncTearDown)
-        session.run_sync(self.tearDown)
+        if not self._aiotest_default(self.tearDown, unittest.TestCase.tearDown):
+            session.run_sync(self.tearDown)
 
     def _callCleanup(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
         target = getattr(function, "__func__", None)

@@ -26,6 +26,7 @@ import aiohttp
 from aiohttp import BaseConnector, ClientRequest, ClientSession, ClientTimeout
 from aiohttp import helpers as _aiohttp_helpers
 from aiohttp.connector import Connection
+from aiohttp.web_protocol import RequestHandler
 
 __all__ = [
     "AIOHTTP_SENTINEL",
@@ -44,6 +45,7 @@ __all__ = [
     "event_loop_never_set",
     "fixture_function_of",
     "frame_of_thread",
+    "is_server_connection_task",
     "loop_needs_shutdown",
     "mark_event_loop_never_set",
     "pooled_client_connections",
@@ -269,21 +271,22 @@ def client_connection_protocol() -> type:
     return ResponseHandler
 
 
-def server_connection_tasks(loop: asyncio.AbstractEventLoop) -> set[asyncio.Task[Any]]:
-    """The tasks in which aiohttp's server runs its connections, one per connection.
+_REQUEST_HANDLER_START = RequestHandler.start.__code__
+
+
+def is_server_connection_task(task: asyncio.Task[Any]) -> bool:
+    """True for a task in which aiohttp's server runs a connection (one per connection).
 
     A class-scoped server's keep-alive connection outlives a test; its task must not be
     cancelled with the tasks the test left. aiohttp names no public way to tell them apart:
     they run its ``RequestHandler.start``.
     """
-    from aiohttp.web_protocol import RequestHandler
+    return getattr(task.get_coro(), "cr_code", None) is _REQUEST_HANDLER_START
 
-    start = RequestHandler.start.__code__
-    return {
-        task
-        for task in asyncio.all_tasks(loop)
-        if getattr(task.get_coro(), "cr_code", None) is start
-    }
+
+def server_connection_tasks(loop: asyncio.AbstractEventLoop) -> set[asyncio.Task[Any]]:
+    """The loop's tasks for which :func:`is_server_connection_task` is true."""
+    return {task for task in asyncio.all_tasks(loop) if is_server_connection_task(task)}
 
 
 def request_in_frames(frame: FrameType | None, depth: int) -> Any:

@@ -12,7 +12,7 @@ import asyncio
 import contextvars
 import inspect
 import unittest
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
 import aiohttp
@@ -293,18 +293,19 @@ class ClassScope:
             self.runner.close()
 
 
-def class_scope_of(test: unittest.TestCase, settings: Settings) -> ClassScope | None:
+def class_scope_of(test: unittest.TestCase, settings: Callable[[], Settings]) -> ClassScope | None:
     """Return the scope ``test``'s class shares, or None when it shares none.
 
-    Made on first use and closed by a class cleanup, which unittest and pytest run after
-    the class's last test, also when ``setUpClass`` fails. Skipped tests share nothing.
+    Made on first use, with the class's ``settings()``, and closed by a class cleanup,
+    which unittest and pytest run after the class's last test, also when ``setUpClass``
+    fails. Skipped tests share nothing.
     """
     case_class = type(test)
     if check_server_scope(case_class) != "class" or _skipped(test):
         return None
     scope: ClassScope | None = vars(case_class).get(_SCOPE_ATTRIBUTE)
     if scope is None or scope.closed:
-        scope = ClassScope(case_class, settings)
+        scope = ClassScope(case_class, settings())
         setattr(case_class, _SCOPE_ATTRIBUTE, scope)
         case_class.addClassCleanup(_closer(case_class, scope))
     return scope

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import aiohttp
 
 from . import _garbage, _watchdog
-from ._compat import frame_of_thread, server_connection_tasks
+from ._compat import frame_of_thread, is_server_connection_task
 from ._fakes import active_fakes, close_all_fakes
 from ._hygiene import Guards, debugger_attached, format_pending_tasks, user_stack
 from ._leaks import is_internal_file
@@ -367,11 +367,14 @@ class TestSession:
         assert guards is not None
         loop = runner.loop
         keep = self._tasks_before
-        if self._shared_runner is not None:
-            # A shared server's keep-alive connections outlive the test, each in a task.
-            keep = keep | server_connection_tasks(loop)
+        shared = self._shared_runner is not None
         leftover = [
-            task for task in asyncio.all_tasks(loop) if not task.done() and task not in keep
+            task
+            for task in asyncio.all_tasks(loop)
+            if not task.done()
+            and task not in keep
+            # A shared server's keep-alive connections outlive the test, each in a task.
+            and not (shared and is_server_connection_task(task))
         ]
         if guards.leak_check_on:
             guards.note_unfinished(leftover)

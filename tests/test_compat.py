@@ -317,6 +317,9 @@ class AiohttpTouchPointsTest(unittest.IsolatedAsyncioTestCase):
             # The server runs that keep-alive connection in a task of its own.
             loop = asyncio.get_running_loop()
             self.assertEqual(len(_compat.server_connection_tasks(loop)), 1)
+            current = asyncio.current_task()
+            assert current is not None
+            self.assertFalse(_compat.is_server_connection_task(current))
             pooled[0].close()
             for _ in range(100):
                 if not _compat.server_connection_tasks(loop):
