@@ -8,7 +8,6 @@ caused a problem is the one that fails. The timeout is the engine's own (aiotest
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import sys
 import traceback
@@ -29,6 +28,7 @@ from ._messages import (
 )
 from ._server_errors import request_being_handled
 from ._settings import Settings
+from ._undo import UndoStack
 
 __all__ = [
     "GetEventLoopForbidden",
@@ -233,7 +233,7 @@ class Guards:
         """True when the checks need garbage collected around the test."""
         return self.settings.catch_loop_exceptions or self.settings.check_leaks
 
-    def start(self, undo: contextlib.ExitStack) -> None:
+    def start(self, undo: UndoStack) -> None:
         """Start the guards the settings ask for; register their undoing on ``undo``."""
         s = self.settings
         if s.catch_loop_exceptions:

@@ -48,6 +48,7 @@ from ._messages import (
 from ._runner import CANCEL_GRACE, LoopRunner, StepAbandoned
 from ._server_errors import HandlerError, format_handler_errors, start_quiet_collection
 from ._settings import Settings
+from ._undo import UndoStack
 from ._virtual_loop import clock_or_none
 
 __all__ = ["TestSession", "make_loop"]
@@ -102,7 +103,7 @@ class TestSession:
         self._shared_runner = runner
         self._runner: LoopRunner | None = None
         self._trace = trace
-        self._undo = contextlib.ExitStack()
+        self._undo = UndoStack()
         self.guards: Guards | None = None
         self._state = "new"
         self._tasks_before: set[asyncio.Task[Any]] = set()
