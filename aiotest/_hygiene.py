@@ -212,7 +212,7 @@ def _reached_aiohttp(error: BaseException) -> bool:
 class Guards:
     """The checks one test runs under, but its timeout: started before setUp, read at its end.
 
-    Every change a guard makes to the process or the loop is undone through the exit stack
+    Every change a guard makes to the process or the loop is undone through the undo stack
     given to :meth:`start`, so it is undone however the test ends.
     """
 

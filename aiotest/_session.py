@@ -6,7 +6,7 @@ parts (``setUp``) run in the test's context with the loop idle; async parts run 
 the test's loop, within the timeout. Opening makes (or borrows) the loop, sets it as the
 current loop and starts the guards; finishing drains leftover tasks, reads the guards'
 findings and closes the loop. Everything global that the session changed is registered on
-one exit stack, so :meth:`exit` undoes all of it on every way out: pass, fail, ``debug()``,
+one undo stack, so :meth:`exit` undoes all of it on every way out: pass, fail, ``debug()``,
 Ctrl-C, a hook that raises.
 
 The timeout is kept in real time by the watchdog thread: it fires even while the loop is
