@@ -312,6 +312,7 @@ def _router() -> _Router:
         return last
     router = _routers.get(loop)
     if router is None:
+        _forget_closed_loops()
         router = _routers[loop] = _Router(client_context_trusting())
         lifetime = _close_at_loop_shutdown(loop)
         try:
@@ -321,6 +322,22 @@ def _router() -> _Router:
             router.lifetime = lifetime
     _last[:] = [loop, router]
     return router
+
+
+def _forget_closed_loops() -> None:
+    """Drop the routers of loops closed without ``shutdown_asyncgens()``.
+
+    Such a loop never ran its router's close, and the router's shutdown hook keeps the loop
+    reachable from ``_routers``: once dropped, loop, router and the connections it kept go
+    to the garbage collector, which closes their sockets (with asyncio's ResourceWarning
+    for each: the loop was closed with them open), instead of keeping them all for the
+    rest of the process.
+    """
+    for loop in [loop for loop in _routers if loop.is_closed()]:
+        router = _routers.pop(loop)
+        router.lifetime = None
+        if _last[0] is loop:
+            _last[:] = [None, None]
 
 
 def on_router_close(callback: Callable[[], None]) -> None:

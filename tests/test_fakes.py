@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import unittest
+import weakref
 from typing import Any
 
 import aiohttp
@@ -414,6 +415,41 @@ class ConnectionReuseTest(unittest.IsolatedAsyncioTestCase):
             gc.collect()
         self.assertEqual([str(w.message) for w in caught], [])
         self.assertEqual(len(_fakes._routers), 0)
+
+
+    def test_a_loop_closed_without_shutting_down_is_not_kept_for_good(self) -> None:
+        import gc
+        import warnings
+
+        pools: list[weakref.ref[aiohttp.BaseConnector]] = []
+
+        async def leave_a_connection() -> None:
+            host = fake_host("http://api.example.com", peer_app)
+            await host.start()
+            async with aiohttp.ClientSession() as session:
+                await (await session.get("http://api.example.com/peer")).read()
+            pools.extend(weakref.ref(pool) for pool in _fakes._router().pools.values())
+            host.uninstall()  # as from sync code: the connection stays in the pool
+            assert host.server is not None
+            await host.server.close()
+
+        async def use_fakes_again() -> None:
+            _fakes._router()
+
+        # aiohttp.test_utils.teardown_test_loop closes a loop this way.
+        loop = asyncio.new_event_loop()
+        loop.run_until_complete(leave_a_connection())
+        loop.close()
+        self.assertIn(loop, _fakes._routers)
+        self.assertEqual(len(pools), 1)
+        with warnings.catch_warnings():
+            # The kept connection's socket is closed by the collector, as asyncio says.
+            warnings.simplefilter("ignore", ResourceWarning)
+            asyncio.run(use_fakes_again())
+            gc.collect()
+        self.assertNotIn(loop, _fakes._routers)
+        # The pool and its kept connection went with the router.
+        self.assertIsNone(pools[0]())
 
 
 class CloseAllTest(unittest.IsolatedAsyncioTestCase):
