@@ -47,6 +47,7 @@ __all__ = [
     "replace_unawaited_coroutine_hook",
     "request_in_frames",
     "resolved_fixture_argnames",
+    "resolved_fixture_function",
     "resolved_fixture_functions",
     "selector_loop_base",
     "server_connection_tasks",
@@ -54,6 +55,7 @@ __all__ = [
     "set_match_info",
     "thread_event_loop",
     "uncancel",
+    "visible_fixture_function",
     "wrap_connector_connect",
     "wrap_session_calls",
 ]
@@ -444,6 +446,31 @@ def resolved_fixture_functions(node: Any) -> dict[str, Callable[..., Any]]:
         if fixturedefs:
             found[name] = fixturedefs[-1].func
     return found
+
+
+def resolved_fixture_function(node: Any, name: str) -> Callable[..., Any] | None:
+    """The fixture function for ``name`` that applies to ``node`` (a test item), or None.
+
+    One name of :func:`resolved_fixture_functions`, without building the whole mapping.
+    """
+    info = getattr(node, "_fixtureinfo", None)
+    fixturedefs = (getattr(info, "name2fixturedefs", None) or {}).get(name)
+    return fixturedefs[-1].func if fixturedefs else None
+
+
+def visible_fixture_function(collector: Any, name: str) -> Callable[..., Any] | None:
+    """The fixture function for ``name`` that tests collected under ``collector`` would get.
+
+    Asked of pytest's fixture manager (``FixtureManager.getfixturedefs``) before the tests
+    exist, so that the fixture need not be in every test's closure to be found. pytest 8.1
+    takes the collector node, pytest 8.0 its node id.
+    """
+    manager = collector.session._fixturemanager
+    try:
+        fixturedefs = manager.getfixturedefs(name, collector)
+    except (AttributeError, TypeError):  # pragma: no cover - pytest 8.0
+        fixturedefs = manager.getfixturedefs(name, collector.nodeid)
+    return fixturedefs[-1].func if fixturedefs else None
 
 
 def resolved_fixture_argnames(node: Any, name: str) -> tuple[str, ...]:

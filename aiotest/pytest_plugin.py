@@ -11,6 +11,7 @@ guards, the real-time timeout and the report of what the test left behind. Tests
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import contextvars
 import dataclasses
@@ -29,8 +30,16 @@ from ._compat import (
     call_arguments_of,
     fixture_function_of,
     resolved_fixture_argnames,
+    resolved_fixture_function,
     resolved_fixture_functions,
     set_fixture_function,
+    visible_fixture_function,
+)
+from ._messages import (
+    BAD_EVENT_LOOP_POLICY,
+    BAD_THREAD_POOL_EXECUTOR,
+    BAD_THREAD_POOL_SIZE,
+    FIXTURES_CONFLICT,
 )
 from ._proxy import TCPProxy
 from ._runner import LoopRunner
@@ -149,11 +158,37 @@ class AiotestFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]
 
 
 class _RunOptions:
-    """The run's settings from the command line and ini file, read once."""
+    """The run's settings from the environment, the command line and ini file, read once."""
 
-    def __init__(self, layer: dict[str, Any], loop_names: list[str]) -> None:
+    def __init__(
+        self, layer: dict[str, Any], loop_names: list[str], *, asyncio_plugin: bool = False
+    ) -> None:
         self.layer = layer
         self.loop_names = loop_names
+        #: pytest-asyncio is active: tests marked asyncio are its own.
+        self.asyncio_plugin = asyncio_plugin
+        #: The settings of a test without markers, for each loop name.
+        self.settings: dict[str | None, Settings] = {}
+        self._environment: dict[str, Any] | SettingsError
+        try:
+            self._environment = environment_defaults()
+        except SettingsError as exc:
+            # A bad value fails each test that needs it, as it does in the unittest classes.
+            self._environment = exc
+        self._layers: dict[str | None, list[dict[str, Any]]] = {}
+
+    def base_layers(self, loop_name: str | None) -> list[dict[str, Any]]:
+        """The environment's and the run's settings, broadest first."""
+        if isinstance(self._environment, SettingsError):
+            raise self._environment
+        layers = self._layers.get(loop_name)
+        if layers is None:
+            run_layer = dict(self.layer)
+            if loop_name is not None:
+                where = f"--aiotest-loop {loop_name}"
+                run_layer["loop_factory"] = loop_factory_from_name(loop_name, where)
+            layers = self._layers[loop_name] = [self._environment, run_layer]
+        return layers
 
 
 # --- options and markers ----------------------------------------------------------------
@@ -199,11 +234,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
     for name in SWITCH_MARKERS:
         config.addinivalue_line("markers", SWITCH_MARKER_HELP.format(name=name))
-    config.stash[_RUN] = _RunOptions(_run_layer(config), _loop_names(config))
+    asyncio_plugin = config.pluginmanager.has_plugin("asyncio")
+    config.stash[_RUN] = _RunOptions(
+        _run_layer(config), _loop_names(config), asyncio_plugin=asyncio_plugin
+    )
     for name in OTHER_AIOHTTP_PLUGINS:
         if config.pluginmanager.has_plugin(name):
             raise pytest.UsageError(OTHER_AIOHTTP_PLUGIN.format(name=name))
-    asyncio_plugin = config.pluginmanager.has_plugin("asyncio")
     mode = config.getoption("asyncio_mode", None) or _ini_or_none(config, "asyncio_mode")
     if asyncio_plugin and str(mode or "strict") == "auto":
         raise pytest.UsageError(ASYNCIO_AUTO_MODE)
@@ -292,19 +329,33 @@ def _marker_layers(item: pytest.Item) -> list[dict[str, Any]]:
 def item_settings(item: pytest.Item, loop_name: str | None) -> Settings:
     """Resolve the settings of one test: environment < ini < command line < markers."""
     options = item.config.stash[_RUN]
-    run_layer = dict(options.layer)
     if loop_name is None and options.loop_names:
         loop_name = options.loop_names[0]
-    if loop_name is not None:
-        run_layer["loop_factory"] = loop_factory_from_name(loop_name, f"--aiotest-loop {loop_name}")
-    return settings_from_layers([environment_defaults(), run_layer, *_marker_layers(item)])
+    layers = _marker_layers(item)
+    if not layers:
+        # Most tests set nothing of their own: their settings are the run's, made once.
+        cached = options.settings.get(loop_name)
+        if cached is None:
+            cached = options.settings[loop_name] = settings_from_layers(
+                options.base_layers(loop_name)
+            )
+        return cached
+    return settings_from_layers([*options.base_layers(loop_name), *layers])
 
 
 # --- which tests run on aiotest's loop ---------------------------------------------------
 
+_ASYNC: dict[Any, bool] = {}
+
 
 def _is_async(func: object) -> bool:
-    return inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
+    try:
+        return _ASYNC[func]
+    except KeyError:
+        found = _ASYNC[func] = inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
+        return found
+    except TypeError:  # an unhashable callable
+        return inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
 
 
 def _not_ours(item: Any) -> str | None:
@@ -312,9 +363,7 @@ def _not_ours(item: Any) -> str | None:
     cls = getattr(item, "cls", None)
     if isinstance(cls, type) and issubclass(cls, unittest.TestCase):
         return UNITTEST_CASE
-    if item.get_closest_marker("asyncio") is not None and item.config.pluginmanager.has_plugin(
-        "asyncio"
-    ):
+    if item.config.stash[_RUN].asyncio_plugin and item.get_closest_marker("asyncio") is not None:
         return MARKED_ASYNCIO
     return None
 
@@ -328,37 +377,92 @@ def _needs_session(item: Any) -> bool:
     return LOOP_FIXTURE in functions or any(_is_async(func) for func in functions.values())
 
 
+class _Plan:
+    """What the plugin needs to know of one test, worked out once (at its first setup)."""
+
+    __slots__ = ("needs_session", "overrides", "user_loop")
+
+    def __init__(self, item: pytest.Item) -> None:
+        self.needs_session = _needs_session(item)
+        names = set(getattr(item, "fixturenames", ()))
+        #: The overridable fixtures this test gets (a suite's own definitions, see below).
+        self.overrides = tuple(name for name in OVERRIDABLE_FIXTURES if name in names)
+        loop = resolved_fixture_function(item, LOOP_FIXTURE)
+        self.user_loop = loop is not None and not _is_own_loop_fixture(loop)
+
+
+_PLAN: pytest.StashKey[_Plan] = pytest.StashKey()
+
+
+def _plan_of(item: pytest.Item) -> _Plan:
+    plan = item.stash.get(_PLAN, None)
+    if plan is None:
+        plan = item.stash[_PLAN] = _Plan(item)
+    return plan
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # A conftest `loop` fixture written for pytest-asyncio before 1.0 returns its
     # event_loop fixture, which pytest-asyncio 1.0 removed: say what to change, once,
     # before any test runs, instead of a "fixture not found" error per test.
     for item in items:
-        functions = resolved_fixture_functions(item)
         wants_event_loop = "event_loop" in resolved_fixture_argnames(item, LOOP_FIXTURE)
-        if wants_event_loop and "event_loop" not in functions:
+        if wants_event_loop and resolved_fixture_function(item, "event_loop") is None:
             raise pytest.UsageError(LOOP_NEEDS_EVENT_LOOP.format(test=item.nodeid))
+
+
+#: Fixtures a suite may define to change how its tests run. The plugin defines each (doing
+#: nothing) so that it can be overridden, but a test's closure holds one only where the
+#: suite defines it or a test asks for it: each fixture in a closure costs every test.
+OVERRIDABLE_FIXTURES = (
+    "aiotest_loop_factory",
+    "aiotest_executor_factory",
+    "event_loop_policy",
+    "thread_pool_executor",
+    "thread_pool_size",
+    "services",
+)
+_LOOP_NAME_FIXTURE = "_aiotest_loop_name"
+_USES_MARKED: pytest.StashKey[bool] = pytest.StashKey()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(
+    collector: pytest.Module | pytest.Class, name: str, obj: object
+) -> None:
+    # Before pytest makes the first test of a module or class (its own fixtures are known
+    # by then), the fixtures the suite overrides are added to the tests' closures, with a
+    # usefixtures marker on the collector, so that their params parametrize the tests.
+    if _USES_MARKED in collector.stash or not callable(obj):
+        return
+    collector.stash[_USES_MARKED] = True
+    names = [
+        fixture_name
+        for fixture_name in OVERRIDABLE_FIXTURES
+        if _is_suites(visible_fixture_function(collector, fixture_name))
+    ]
+    if len(collector.config.stash[_RUN].loop_names) > 1:
+        names.append(_LOOP_NAME_FIXTURE)
+    if names:
+        collector.add_marker(pytest.mark.usefixtures(*names))
+
+
+def _is_suites(func: Callable[..., Any] | None) -> bool:
+    """True for a fixture function the suite defines, not one of this plugin's defaults."""
+    return func is not None and getattr(func, "__module__", None) != __name__
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     names = metafunc.config.stash[_RUN].loop_names
-    wanted = len(names) > 1 and "_aiotest_loop_name" in metafunc.fixturenames
+    wanted = len(names) > 1 and _LOOP_NAME_FIXTURE in metafunc.fixturenames
     if wanted and _needs_session(metafunc.definition):
-        metafunc.parametrize("_aiotest_loop_name", names, ids=names, scope="function")
+        metafunc.parametrize(_LOOP_NAME_FIXTURE, names, ids=names, scope="function")
 
 
 @pytest.fixture
 def _aiotest_loop_name() -> str | None:
     """The loop of this test when --aiotest-loop names several (then parametrized)."""
     return None
-
-
-def _user_loop(request: pytest.FixtureRequest) -> asyncio.AbstractEventLoop | None:
-    """The loop of a ``loop`` fixture the suite defines itself, in place of aiotest's."""
-    func = resolved_fixture_functions(request.node).get(LOOP_FIXTURE)
-    if func is None or _is_own_loop_fixture(func):
-        return None
-    loop = request.getfixturevalue(LOOP_FIXTURE)
-    return loop if isinstance(loop, asyncio.AbstractEventLoop) else None
 
 
 @pytest.fixture
@@ -376,39 +480,109 @@ def aiotest_executor_factory() -> Callable[[], Any] | None:
     return None
 
 
-def _fixture_layer(loop_factory: object, executor_factory: object) -> dict[str, Any]:
+@pytest.fixture
+def event_loop_policy() -> Any:
+    """An event loop policy whose ``new_event_loop()`` makes each test's loop (aiomisc's).
+
+    None (the default) leaves the loop to the settings. Override (parametrize) it as in
+    aiomisc's docs to run tests on asyncio's loop and on uvloop.
+    """
+    return None
+
+
+@pytest.fixture
+def thread_pool_executor() -> Any:
+    """The executor class of each test loop, called with ``thread_pool_size`` (aiomisc's).
+
+    None (the default) leaves the executor to the settings.
+    """
+    return None
+
+
+@pytest.fixture
+def thread_pool_size() -> int | None:
+    """The number of threads of each test loop's default executor (aiomisc's fixture).
+
+    None (the default): the executor's own default.
+    """
+    return None
+
+
+def _override_layer(item: pytest.Item, values: dict[str, Any]) -> dict[str, Any]:
+    """The settings that the suite's own overridable fixtures set."""
     layer: dict[str, Any] = {}
-    for name, value in (("loop_factory", loop_factory), ("executor_factory", executor_factory)):
-        if value is not None:
-            layer[name] = check_setting(name, value, f"the fixture aiotest_{name}")
+    loop_factory = values.get("aiotest_loop_factory")
+    policy = values.get("event_loop_policy")
+    if loop_factory is not None and policy is not None:
+        raise SettingsError(
+            FIXTURES_CONFLICT.format(first="aiotest_loop_factory", second="event_loop_policy")
+        )
+    if loop_factory is not None:
+        layer["loop_factory"] = check_setting(
+            "loop_factory", loop_factory, "the fixture aiotest_loop_factory"
+        )
+    elif policy is not None:
+        new_event_loop = getattr(policy, "new_event_loop", None)
+        if not callable(new_event_loop):
+            raise SettingsError(BAD_EVENT_LOOP_POLICY.format(value=policy))
+        layer["loop_factory"] = new_event_loop
+    executor_factory = values.get("aiotest_executor_factory")
+    executor_class = values.get("thread_pool_executor")
+    size = values.get("thread_pool_size")
+    if executor_factory is not None and (executor_class is not None or size is not None):
+        second = "thread_pool_executor" if executor_class is not None else "thread_pool_size"
+        raise SettingsError(
+            FIXTURES_CONFLICT.format(first="aiotest_executor_factory", second=second)
+        )
+    if executor_factory is not None:
+        layer["executor_factory"] = check_setting(
+            "executor_factory", executor_factory, "the fixture aiotest_executor_factory"
+        )
+    elif executor_class is not None or size is not None:
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+            raise SettingsError(BAD_THREAD_POOL_SIZE.format(value=size))
+        if executor_class is not None and not callable(executor_class):
+            raise SettingsError(BAD_THREAD_POOL_EXECUTOR.format(value=executor_class))
+        layer["executor_factory"] = _executor_factory(
+            executor_class or concurrent.futures.ThreadPoolExecutor, size
+        )
     return layer
 
 
+def _executor_factory(executor_class: Callable[..., Any], size: int | None) -> Callable[[], Any]:
+    def make() -> Any:
+        # aiomisc calls the class with the pool size; without one, its own default applies.
+        return executor_class() if size is None else executor_class(size)
+
+    return make
+
+
 @pytest.fixture(autouse=True)
-def _aiotest_session(
-    request: pytest.FixtureRequest,
-    _aiotest_loop_name: str | None,
-    aiotest_loop_factory: object,
-    aiotest_executor_factory: object,
-    services: Sequence[Any],
-) -> Iterator[TestSession | None]:
+def _aiotest_session(request: pytest.FixtureRequest) -> Iterator[TestSession | None]:
     """The engine's session of a test that runs on aiotest's loop; None for other tests.
 
     Autouse, so that it is set up before every other function-scoped fixture and torn down
-    after them: the leak check sees what they closed.
+    after them: the leak check sees what they closed. The fixtures it reads (the
+    overridable ones, ``services``) are asked for only when the test's closure holds them.
     """
     item = request.node
-    if not _needs_session(item):
+    plan = _plan_of(item)
+    if not plan.needs_session:
         yield None
         return
+    values = {name: request.getfixturevalue(name) for name in plan.overrides}
     try:
-        settings = item_settings(item, _aiotest_loop_name)
-        layer = _fixture_layer(aiotest_loop_factory, aiotest_executor_factory)
-        if layer:
-            settings = dataclasses.replace(settings, **layer)
+        loop_name = None
+        if _LOOP_NAME_FIXTURE in item.fixturenames:
+            loop_name = request.getfixturevalue(_LOOP_NAME_FIXTURE)
+        settings = item_settings(item, loop_name)
+        if values:
+            layer = _override_layer(item, values)
+            if layer:
+                settings = dataclasses.replace(settings, **layer)
     except SettingsError as exc:
         raise AiotestFailed(str(exc)) from None
-    user_loop = _user_loop(request)
+    user_loop = _user_loop(request) if plan.user_loop else None
     loop_scope = _loop_scope_of(item)
     runner: LoopRunner | None = None
     context = None
@@ -422,7 +596,7 @@ def _aiotest_session(
     problems: list[str] = []
     try:
         session.open()
-        group = ServiceGroup(services)
+        group = ServiceGroup(values.get("services") or ())
         if group.services:
             session.run_awaitable(group.start(), "services")
         try:
@@ -431,16 +605,23 @@ def _aiotest_session(
             if group.started:
                 session.run_awaitable(group.stop(), "services")
         problems.extend(session.finish())
-        errors = session.handler_errors()
-        if errors and settings.raise_server_exceptions:
-            problems.append(
-                HANDLER_ERRORS_RAISED.format(count=len(errors)) + format_handler_errors(errors)
-            )
+        if settings.raise_server_exceptions:
+            errors = session.handler_errors()
+            if errors:
+                problems.append(
+                    HANDLER_ERRORS_RAISED.format(count=len(errors)) + format_handler_errors(errors)
+                )
     finally:
         session.exit()
         del item.stash[_SESSION]
     if problems:
         raise AiotestFailed("\n\n".join(problems))
+
+
+def _user_loop(request: pytest.FixtureRequest) -> asyncio.AbstractEventLoop | None:
+    """The loop of a ``loop`` fixture the suite defines itself, in place of aiotest's."""
+    loop = request.getfixturevalue(LOOP_FIXTURE)
+    return loop if isinstance(loop, asyncio.AbstractEventLoop) else None
 
 
 def _session_for(request: pytest.FixtureRequest, what: str) -> TestSession:
@@ -724,13 +905,13 @@ def aiohttp_client(
 
 
 @pytest.fixture
-def services() -> list[Any]:
+def services() -> Sequence[Any]:
     """Services to run during each test, started in order and stopped in reverse.
 
     Override it in a conftest or a module: objects with async ``start()`` and ``stop()``,
     such as aiomisc's ``Service``. A failing start stops those already started.
     """
-    return []
+    return ()
 
 
 @pytest.fixture

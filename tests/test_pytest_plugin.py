@@ -931,6 +931,343 @@ class AiomiscStyleTest(unittest.TestCase):
         self.assertIn("the fixture aiotest_loop_factory takes a callable", outcome.text)
 
 
+AIOMISC_SERVICES = """
+import asyncio
+
+import aiomisc
+import pytest
+from aiomisc.service import TCPServer
+
+EVENTS = []
+
+
+class Recorded(aiomisc.Service):
+    fail = False
+
+    async def start(self):
+        EVENTS.append(("start", self.name, asyncio.get_running_loop() is self.loop))
+        if self.fail:
+            raise OSError(f"{self.name} could not start")
+
+    async def stop(self, exception=None):
+        EVENTS.append(("stop", self.name, asyncio.get_running_loop() is self.loop))
+
+
+class StaysConnected(aiomisc.Service):
+    # aiomisc's protocol for a start() that runs on: it sets start_event when ready.
+    async def start(self):
+        EVENTS.append(("start", self.name, True))
+        self.start_event.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            EVENTS.append(("start cancelled", self.name, True))
+            raise
+
+    async def stop(self, exception=None):
+        EVENTS.append(("stop", self.name, True))
+
+
+class Echo(TCPServer):
+    async def handle_client(self, reader, writer):
+        writer.write(await reader.read(100))
+        await writer.drain()
+        writer.close()
+
+
+@pytest.fixture
+def services(request, aiomisc_unused_port, localhost):
+    failing = getattr(request, "param", None)
+    return [
+        Recorded(name="db"),
+        StaysConnected(name="client"),
+        Echo(address=localhost, port=aiomisc_unused_port),
+        Recorded(name="web", fail=failing == "web"),
+    ]
+
+
+async def test_real_services_started_in_order(aiomisc_unused_port, localhost):
+    assert EVENTS == [("start", "db", True), ("start", "client", True), ("start", "web", True)]
+    reader, writer = await asyncio.open_connection(localhost, aiomisc_unused_port)
+    writer.write(b"ping")
+    assert await reader.read(100) == b"ping"
+    writer.close()
+    await writer.wait_closed()
+
+
+def test_real_services_stopped_in_reverse(aiomisc_unused_port, localhost):
+    assert EVENTS[3:] == [
+        ("stop", "web", True),
+        ("stop", "client", True),
+        ("start cancelled", "client", True),
+        ("stop", "db", True),
+    ]
+    EVENTS.clear()
+
+
+@pytest.mark.parametrize("services", ["web"], indirect=True)
+async def test_failing_start():
+    raise AssertionError("never runs: a service failed to start")
+
+
+def test_failing_start_stopped_those_started():
+    assert EVENTS == [
+        ("start", "db", True),
+        ("start", "client", True),
+        ("start", "web", True),
+        ("stop", "client", True),
+        ("start cancelled", "client", True),
+        ("stop", "db", True),
+    ]
+"""
+
+POLICY_CONFTEST = """
+import asyncio
+
+import pytest
+
+MADE = []
+
+
+class AsyncioPolicy:
+    def new_event_loop(self):
+        MADE.append("asyncio")
+        return asyncio.new_event_loop()
+
+
+class UvloopPolicy:
+    def new_event_loop(self):
+        import uvloop
+
+        MADE.append("uvloop")
+        return uvloop.new_event_loop()
+
+
+# As aiomisc's docs write it.
+@pytest.fixture(params=(AsyncioPolicy(), UvloopPolicy()), ids=("asyncio", "uvloop"))
+def event_loop_policy(request):
+    return request.param
+"""
+
+POLICY_TEST = """
+import asyncio
+
+from conftest import MADE
+
+
+async def test_loop(request):
+    expected = request.node.callspec.id
+    module = type(asyncio.get_running_loop()).__module__
+    assert module.startswith("uvloop") == (expected == "uvloop"), module
+    assert MADE[-1] == expected
+
+
+def test_sync_tests_are_parametrized_too_but_make_no_loop(event_loop_policy):
+    assert MADE.count("asyncio") == MADE.count("uvloop") == 1
+"""
+
+THREAD_POOL_CONFTEST = """
+import concurrent.futures
+
+import pytest
+
+SIZES = []
+
+
+class Pool(concurrent.futures.ThreadPoolExecutor):
+    def __init__(self, size):
+        SIZES.append(size)
+        super().__init__(size, thread_name_prefix="aiomisc-style")
+
+
+@pytest.fixture(params=(Pool, concurrent.futures.ThreadPoolExecutor), ids=("own", "default"))
+def thread_pool_executor(request):
+    return request.param
+
+
+@pytest.fixture
+def thread_pool_size():
+    return 3
+"""
+
+THREAD_POOL_TEST = """
+import asyncio
+import threading
+
+from conftest import SIZES
+
+
+async def test_pool(request):
+    loop = asyncio.get_running_loop()
+    name = await loop.run_in_executor(None, lambda: threading.current_thread().name)
+    if request.node.callspec.id == "own":
+        assert name.startswith("aiomisc-style"), name
+        assert SIZES == [3]
+    else:
+        assert not name.startswith("aiomisc-style"), name
+        assert loop._default_executor._max_workers == 3
+"""
+
+SIZE_ONLY_TEST = """
+import asyncio
+
+import pytest
+
+
+@pytest.fixture
+def thread_pool_size():
+    return 2
+
+
+async def test_size_alone_sizes_the_default_pool():
+    assert asyncio.get_running_loop()._default_executor._max_workers == 2
+"""
+
+BAD_AIOMISC_FIXTURES = """
+import asyncio
+
+import pytest
+
+
+class TestPolicy:
+    @pytest.fixture
+    def event_loop_policy(self):
+        return "uvloop"
+
+    async def test_bad_policy(self):
+        pass
+
+
+class TestExecutor:
+    @pytest.fixture
+    def thread_pool_executor(self):
+        return 4
+
+    async def test_bad_executor(self):
+        pass
+
+
+class TestSize:
+    @pytest.fixture
+    def thread_pool_size(self):
+        return 0
+
+    async def test_bad_size(self):
+        pass
+
+
+class TestBoth:
+    @pytest.fixture
+    def event_loop_policy(self):
+        return type("Policy", (), {"new_event_loop": staticmethod(asyncio.new_event_loop)})()
+
+    @pytest.fixture
+    def aiotest_loop_factory(self):
+        return asyncio.new_event_loop
+
+    async def test_two_loop_fixtures(self):
+        pass
+
+
+class TestBothExecutors:
+    @pytest.fixture
+    def thread_pool_size(self):
+        return 2
+
+    @pytest.fixture
+    def aiotest_executor_factory(self):
+        return None or (lambda: None)
+
+    async def test_two_executor_fixtures(self):
+        pass
+"""
+
+CLOSURES = """
+import pytest
+
+from aiotest.pytest_plugin import OVERRIDABLE_FIXTURES
+
+
+async def test_only_what_the_suite_defines(request):
+    assert [name for name in OVERRIDABLE_FIXTURES if name in request.fixturenames] == []
+
+
+class TestOverridden:
+    @pytest.fixture
+    def services(self):
+        return []
+
+    async def test_an_override_is_in_the_closure(self, request):
+        assert "services" in request.fixturenames
+        assert "aiotest_loop_factory" not in request.fixturenames
+
+
+async def test_asking_for_a_default_gets_it(aiotest_loop_factory, thread_pool_size):
+    assert aiotest_loop_factory is None and thread_pool_size is None
+"""
+
+
+@unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
+class AiomiscFixturesTest(unittest.TestCase):
+    @unittest.skipUnless(importlib.util.find_spec("aiomisc"), "aiomisc is not installed here")
+    def test_real_aiomisc_services(self) -> None:
+        run = run_pytest({"test_services.py": AIOMISC_SERVICES}, "-p", "no:randomly")
+        self.assertEqual(len(run.outcomes), 4, run.output)
+        failing = run.outcomes.pop("test_failing_start[web]")
+        self.assertEqual(failing.kinds, ("error",), run.output)
+        self.assertIn("OSError: web could not start", failing.text)
+        self.assertNotIn("never runs", failing.text)
+        for name, outcome in run.outcomes.items():
+            self.assertTrue(outcome.passed, f"{name}: {outcome.text}")
+
+    @unittest.skipUnless(HAS_UVLOOP, "uvloop is not installed here")
+    def test_parametrized_event_loop_policy(self) -> None:
+        run = run_pytest({"conftest.py": POLICY_CONFTEST, "test_policy.py": POLICY_TEST})
+        self.assertEqual(
+            sorted(run.outcomes),
+            [
+                "test_loop[asyncio]",
+                "test_loop[uvloop]",
+                "test_sync_tests_are_parametrized_too_but_make_no_loop[asyncio]",
+                "test_sync_tests_are_parametrized_too_but_make_no_loop[uvloop]",
+            ],
+            run.output,
+        )
+        self.assertTrue(all(o.passed for o in run.outcomes.values()), run.output)
+
+    def test_parametrized_thread_pool_executor_and_size(self) -> None:
+        run = run_pytest({"conftest.py": THREAD_POOL_CONFTEST, "test_pool.py": THREAD_POOL_TEST})
+        self.assertEqual(sorted(run.outcomes), ["test_pool[default]", "test_pool[own]"])
+        self.assertTrue(all(o.passed for o in run.outcomes.values()), run.output)
+        run = run_pytest({"test_size.py": SIZE_ONLY_TEST})
+        self.assertTrue(run.outcomes["test_size_alone_sizes_the_default_pool"].passed, run.output)
+
+    def test_bad_values_name_the_fixture_and_the_fix(self) -> None:
+        run = run_pytest({"test_bad.py": BAD_AIOMISC_FIXTURES})
+        expected = {
+            "test_bad_policy": "the fixture event_loop_policy returned 'uvloop', which has no "
+            "new_event_loop()",
+            "test_bad_executor": "the fixture thread_pool_executor returned 4, which cannot be "
+            "called",
+            "test_bad_size": "the fixture thread_pool_size returned 0: return a number of threads",
+            "test_two_loop_fixtures": "the fixtures aiotest_loop_factory and event_loop_policy "
+            "both choose",
+            "test_two_executor_fixtures": "the fixtures aiotest_executor_factory and "
+            "thread_pool_size both choose",
+        }
+        self.assertEqual(sorted(run.outcomes), sorted(expected), run.output)
+        for name, text in expected.items():
+            outcome = run.outcomes[name]
+            self.assertEqual(outcome.kinds, ("error",), f"{name}: {run.output}")
+            self.assertIn(text, outcome.text, name)
+
+    def test_closures_hold_only_the_fixtures_a_suite_defines(self) -> None:
+        run = run_pytest({"test_closures.py": CLOSURES})
+        self.assertEqual(len(run.outcomes), 3, run.output)
+        for name, outcome in run.outcomes.items():
+            self.assertTrue(outcome.passed, f"{name}: {outcome.text}")
+
+
 @unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
 class SecondAiohttpPluginTest(unittest.TestCase):
     @unittest.skipUnless(importlib.util.find_spec("pytest_aiohttp"), "needs pytest-aiohttp")
