@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from . import _watchdog
 from ._client import TestClient
 from ._compat import (
     call_arguments_of,
@@ -35,14 +36,17 @@ from ._compat import (
     set_fixture_function,
     visible_fixture_function,
 )
+from ._hygiene import debugger_attached, format_pending_tasks
 from ._messages import (
     BAD_EVENT_LOOP_POLICY,
     BAD_THREAD_POOL_EXECUTOR,
     BAD_THREAD_POOL_SIZE,
     FIXTURES_CONFLICT,
+    WIDE_FIXTURE_ABANDONED,
+    WIDE_FIXTURE_TIMEOUT,
 )
 from ._proxy import TCPProxy
-from ._runner import LoopRunner
+from ._runner import CANCEL_GRACE, LoopRunner, StepAbandoned
 from ._server import (
     BaseTestServer,
     RawTestServer,
@@ -712,14 +716,22 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Gen
     name = fixturedef.argname
     if fixturedef.scope == "function":
         session = _session_for(request, f"the async fixture {name!r}")
-        run: Callable[[Any, str], Any] = session.run_awaitable
+
+        def run(awaitable: Any, name: str, step: str) -> Any:
+            return session.run_awaitable(awaitable, name)
+
         loop = session.loop
     else:
         loop_scope = getattr(func, LOOP_SCOPE_ATTRIBUTE, None)
         if loop_scope is None:
             raise AiotestFailed(WIDER_SCOPE_ASYNC_FIXTURE.format(name=name, scope=fixturedef.scope))
         shared: _SharedLoop = request.getfixturevalue(_shared_loop_fixture_name(loop_scope))
-        run, loop = shared.run, shared.runner.loop
+        scope = fixturedef.scope
+
+        def run(awaitable: Any, name: str, step: str) -> Any:
+            return shared.run_fixture_step(awaitable, name, scope, step)
+
+        loop = shared.runner.loop
     _fixture_loops(request.config)[name] = _LoopNote(loop, fixturedef.scope, func)
     set_fixture_function(fixturedef, _on_loop(func, run, name))
     try:
@@ -729,21 +741,21 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Gen
 
 
 def _on_loop(
-    func: Callable[..., Any], run: Callable[[Any, str], Any], name: str
+    func: Callable[..., Any], run: Callable[[Any, str, str], Any], name: str
 ) -> Callable[..., Any]:
     """A sync stand-in for the async fixture ``func``; ``run`` awaits on the right loop."""
     if inspect.isasyncgenfunction(func):
 
         def generator(*args: Any, **kwargs: Any) -> Iterator[Any]:
             agen = func(*args, **kwargs)
-            value = run(agen.__anext__(), name)
+            value = run(agen.__anext__(), name, "setup")
             yield value
-            run(_finish_generator(agen, name), name)
+            run(_finish_generator(agen, name), name, "teardown")
 
         return generator
 
     def coroutine(*args: Any, **kwargs: Any) -> Any:
-        return run(func(*args, **kwargs), name)
+        return run(func(*args, **kwargs), name, "setup")
 
     return coroutine
 
@@ -964,10 +976,16 @@ LOOP_SCOPE_ATTRIBUTE = "__aiotest_loop_scope__"
 
 
 class _SharedLoop:
-    """One loop for every test and fixture of a class, module, package or session."""
+    """One loop for every test and fixture of a class, module, package or session.
 
-    def __init__(self, runner: LoopRunner) -> None:
+    The setup and the teardown of each async fixture on it get the run's timeout (from
+    the command line, the ini file or the environment), each on its own: a fixture that
+    hangs fails with the pending tasks instead of hanging the run.
+    """
+
+    def __init__(self, runner: LoopRunner, timeout: float | None = None) -> None:
         self.runner = runner
+        self.timeout = timeout
         self.context = contextvars.copy_context()
 
     def run(self, awaitable: Any, phase: str) -> Any:
@@ -975,6 +993,49 @@ class _SharedLoop:
             return await awaitable
 
         return self.runner.run(step(), self.context)
+
+    def run_fixture_step(self, awaitable: Any, name: str, scope: str, step: str) -> Any:
+        """Run the setup or teardown ``step`` of the fixture ``name``, within the timeout."""
+        timeout = self.timeout
+        if timeout is None or debugger_attached():
+            return self.run(awaitable, name)
+        runner, loop = self.runner, self.runner.loop
+        reports: list[str] = []
+
+        def expire() -> None:  # on the loop's thread
+            task = runner.current_task
+            reports.append(
+                WIDE_FIXTURE_TIMEOUT.format(
+                    name=name,
+                    scope=scope,
+                    step=step,
+                    seconds=timeout,
+                    tasks=format_pending_tasks(loop, task, f"{name} ({step})"),
+                )
+            )
+            runner.interrupt()
+
+        def from_watchdog() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(expire)
+
+        alarm = _watchdog.arm(timeout, from_watchdog)
+        try:
+            result = self.run(awaitable, name)
+        except StepAbandoned:
+            report = reports[0] if reports else ""
+            raise AiotestFailed(
+                report + WIDE_FIXTURE_ABANDONED.format(grace=CANCEL_GRACE)
+            ) from None
+        except BaseException:
+            if reports:
+                raise AiotestFailed(reports[0]) from None
+            raise
+        finally:
+            alarm.cancel()
+        if reports:  # it blocked the loop past the deadline, and finished after it
+            raise AiotestFailed(reports[0])
+        return result
 
 
 def _check_loop_scope(value: object, where: str) -> str:
@@ -1004,10 +1065,11 @@ def _shared_loop_fixture(scope: str) -> Any:
     @pytest.fixture(scope=scope_name, name=_shared_loop_fixture_name(scope))
     def shared_loop(request: pytest.FixtureRequest) -> Iterator[_SharedLoop]:
         node = request.node
-        settings = settings_from_layers(
-            [environment_defaults(), dict(node.config.stash[_RUN].layer)]
-        )
-        shared = _SharedLoop(LoopRunner(make_loop(settings)))
+        try:
+            settings = settings_from_layers(node.config.stash[_RUN].base_layers(None))
+        except SettingsError as exc:
+            raise AiotestFailed(str(exc)) from None
+        shared = _SharedLoop(LoopRunner(make_loop(settings)), settings.timeout)
         yield shared
         shared.runner.close()
 

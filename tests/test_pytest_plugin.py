@@ -1442,6 +1442,97 @@ class LoopScopeTest(unittest.TestCase):
         self.assertIn("not 'galaxy'", bad.text)
 
 
+HANGING_WIDE_FIXTURES = """
+import asyncio
+
+import pytest
+
+from aiotest.pytest_plugin import fixture
+
+EVENTS = []
+
+
+@fixture(scope="module")
+async def hangs_in_setup():
+    await asyncio.sleep(3600)
+
+
+@fixture(scope="module")
+async def hangs_in_teardown():
+    yield "ready"
+    EVENTS.append("teardown started")
+    await asyncio.sleep(3600)
+
+
+@fixture(scope="module")
+async def quick():
+    await asyncio.sleep(0)
+    yield "quick"
+    await asyncio.sleep(0)
+    EVENTS.append("quick closed")
+
+
+@pytest.mark.aiotest(loop_scope="module")
+async def test_setup_hangs(hangs_in_setup):
+    raise AssertionError("never runs")
+
+
+@pytest.mark.aiotest(loop_scope="module")
+async def test_teardown_hangs(hangs_in_teardown, quick):
+    assert (hangs_in_teardown, quick) == ("ready", "quick")
+"""
+
+HANGING_WIDE_FIXTURES_AFTER = """
+def test_the_run_went_on():
+    from test_hanging import EVENTS
+
+    assert EVENTS == ["quick closed", "teardown started"], EVENTS
+"""
+
+
+@unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
+class WideFixtureTimeoutTest(unittest.TestCase):
+    def test_hanging_setup_and_teardown_fail_with_the_pending_tasks(self) -> None:
+        files = {
+            "test_hanging.py": HANGING_WIDE_FIXTURES,
+            "test_hanging_z_after.py": HANGING_WIDE_FIXTURES_AFTER,
+        }
+        # Without the timeout the run would hang for an hour; the outer limit stops it.
+        run = run_pytest(files, "--aiotest-timeout=0.5", "-p", "no:randomly", time_limit=60)
+        setup = run.outcomes["test_setup_hangs"]
+        self.assertEqual(setup.kinds, ("error",), run.output)
+        self.assertIn(
+            "the async fixture 'hangs_in_setup' (module scope) did not finish its setup within "
+            "the run's timeout of 0.5 s",
+            setup.text,
+        )
+        self.assertIn("hangs_in_setup", setup.text.split("Tasks pending")[1])
+        self.assertNotIn("never runs", setup.text)
+        # The teardown error is reported on the module's last test (pytest's way).
+        teardown = run.outcomes["test_teardown_hangs"]
+        self.assertEqual(teardown.kinds, ("error",), run.output)
+        self.assertIn(
+            "the async fixture 'hangs_in_teardown' (module scope) did not finish its teardown",
+            teardown.text,
+        )
+        self.assertTrue(run.outcomes["test_the_run_went_on"].passed, run.output)
+
+    def test_no_timeout_without_one_for_the_run(self) -> None:
+        slow = HANGING_WIDE_FIXTURES.replace("3600", "0.3")
+        run = run_pytest({"test_hanging.py": slow}, time_limit=60)
+        self.assertEqual(run.outcomes["test_setup_hangs"].kinds, ("failure",), run.output)
+        self.assertIn("never runs", run.outcomes["test_setup_hangs"].text)
+        self.assertTrue(run.outcomes["test_teardown_hangs"].passed, run.output)
+
+    def test_timeout_from_the_environment(self) -> None:
+        run = run_pytest(
+            {"test_hanging.py": HANGING_WIDE_FIXTURES},
+            env={"AIOTEST_TIMEOUT": "0.5"},
+            time_limit=60,
+        )
+        self.assertIn("did not finish its setup", run.outcomes["test_setup_hangs"].text)
+
+
 EVENT_LOOP_CONFTEST = """
 import pytest
 
