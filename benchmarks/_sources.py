@@ -1,4 +1,4 @@
-"""Source code of the generated benchmark suites: one app, four test shapes, nine contenders.
+"""Source code of the generated benchmark suites: one app, four test shapes, ten contenders.
 
 Every contender tests the same application with the same request and the same assertions;
 only the harness around the request differs. The generated files are plain test modules
@@ -231,6 +231,7 @@ CONTENDERS: dict[str, tuple[str, str]] = {
     "aiohttp.test_utils": (_TESTCASE_HEAD, _TESTCASE_TEST),
     "aiohttp.test_utils-nodebug": (_TESTCASE_HEAD, _TESTCASE_TEST),
     "pytest-aiohttp": (_PYTEST_HEAD, _PYTEST_TEST),
+    "aiotest-pytest": (_PYTEST_HEAD, _PYTEST_TEST),
     "isolation-floor": (_ISOLATED_HEAD, _BASELINE_TEST),
     "floor": (_BASELINE_HEAD, _BASELINE_TEST),
     "warm": (_BASELINE_HEAD, _BASELINE_TEST),
@@ -243,6 +244,7 @@ _HEAD_VALUES = {
     "aiohttp.test_utils": {"module": "aiohttp.test_utils", "extra": "", "fresh": ""},
     "aiohttp.test_utils-nodebug": {"module": "aiohttp.test_utils", "extra": _NO_DEBUG, "fresh": ""},
     "pytest-aiohttp": {"module": "", "extra": "", "fresh": ""},
+    "aiotest-pytest": {"module": "", "extra": "", "fresh": ""},
     "isolation-floor": {"module": "", "extra": "", "fresh": ""},
     "floor": {"module": "", "extra": "", "fresh": "True"},
     "warm": {"module": "", "extra": "", "fresh": "False"},
@@ -255,6 +257,7 @@ _BODY_INDENT = {
     "aiohttp.test_utils": 8,
     "aiohttp.test_utils-nodebug": 8,
     "pytest-aiohttp": 4,
+    "aiotest-pytest": 4,
     "isolation-floor": 12,
     "floor": 12,
     "warm": 12,
@@ -277,3 +280,12 @@ PYTEST_INI = """[pytest]
 asyncio_mode = auto
 asyncio_default_fixture_loop_scope = function
 """
+
+#: aiotest's plugin runs the same modules as pytest-aiohttp, with no pytest-asyncio options.
+AIOTEST_PYTEST_INI = "[pytest]\n"
+
+#: The command-line arguments that put each pytest contender's plugin in charge.
+PYTEST_PLUGIN_ARGS = {
+    "pytest-aiohttp": ("-p", "pytest_aiohttp"),
+    "aiotest-pytest": ("-p", "aiotest.pytest_plugin", "-p", "no:aiohttp", "-p", "no:asyncio"),
+}

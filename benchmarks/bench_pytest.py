@@ -25,18 +25,15 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-from _sources import PYTEST_INI, SHAPES, module_source
+from _sources import AIOTEST_PYTEST_INI, PYTEST_INI, PYTEST_PLUGIN_ARGS, SHAPES, module_source
 
 HERE = pathlib.Path(__file__).resolve().parent
 GENERATED = HERE / "_generated" / "pytest_plugins"
 
 #: contender -> (ini file, plugin arguments)
 CONTENDERS = {
-    "pytest-aiohttp": (PYTEST_INI, ("-p", "pytest_aiohttp")),
-    "aiotest plugin": (
-        "[pytest]\n",
-        ("-p", "aiotest.pytest_plugin", "-p", "no:aiohttp", "-p", "no:asyncio"),
-    ),
+    "pytest-aiohttp": (PYTEST_INI, PYTEST_PLUGIN_ARGS["pytest-aiohttp"]),
+    "aiotest plugin": (AIOTEST_PYTEST_INI, PYTEST_PLUGIN_ARGS["aiotest-pytest"]),
 }
 
 #: aiotest's plugin must be at least this many times faster per test than pytest-aiohttp.

@@ -286,11 +286,12 @@ class BenchmarkSourcesTest(unittest.TestCase):
     """Every unittest contender's generated suite passes on this Python, each shape included.
 
     pytest-aiohttp's suite needs pytest-aiohttp, a benchmark dependency only; it is left out.
+    aiotest's plugin runs the same pytest suite, under pytest.
     """
 
     def test_the_generated_suites_pass(self) -> None:
         sources = _benchmark_sources()
-        contenders = [name for name in sources.CONTENDERS if name != "pytest-aiohttp"]
+        contenders = [name for name in sources.CONTENDERS if name not in sources.PYTEST_PLUGIN_ARGS]
         self.assertIn("isolation-floor", contenders)
         self.assertIn("aiohttp.test_utils-nodebug", contenders)
         directory = pathlib.Path(tempfile.mkdtemp())
@@ -318,6 +319,38 @@ class BenchmarkSourcesTest(unittest.TestCase):
         probe_modules = 2 * len(sources.SHAPES)
         expected = 2 * len(contenders) * len(sources.SHAPES) + 3 * probe_modules
         self.assertIn(f"Ran {expected} tests", done.stderr)
+
+    @unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
+    def test_the_plugins_generated_suites_pass(self) -> None:
+        sources = _benchmark_sources()
+        directory = pathlib.Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, directory)
+        (directory / "pytest.ini").write_text(sources.AIOTEST_PYTEST_INI)
+        for shape in sources.SHAPES:
+            source = sources.module_source("aiotest-pytest", shape, 3)
+            (directory / f"test_plugin_{shape}.py").write_text(source)
+        env = {k: v for k, v in os.environ.items() if k not in ("AIOTEST_LOOP", "PYTHONPATH")}
+        plugin = sources.PYTEST_PLUGIN_ARGS["aiotest-pytest"]
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                *plugin,
+                "-W",
+                "error",
+            ],
+            cwd=directory,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        self.assertEqual(done.returncode, 0, done.stdout[-3000:] + done.stderr[-3000:])
+        self.assertIn(f"{3 * len(sources.SHAPES)} passed", done.stdout)
 
 
 if __name__ == "__main__":
