@@ -561,9 +561,18 @@ def _executor_factory(executor_class: Callable[..., Any], size: int | None) -> C
     return make
 
 
+class _NoSession:
+    """The value of ``_aiotest_session`` for a test that does not run on aiotest's loop."""
+
+    __slots__ = ("item",)
+
+    def __init__(self, item: pytest.Item) -> None:
+        self.item = item
+
+
 @pytest.fixture(autouse=True)
-def _aiotest_session(request: pytest.FixtureRequest) -> Iterator[TestSession | None]:
-    """The engine's session of a test that runs on aiotest's loop; None for other tests.
+def _aiotest_session(request: pytest.FixtureRequest) -> Iterator[TestSession | _NoSession]:
+    """The engine's session of a test that runs on aiotest's loop; _NoSession for others.
 
     Autouse, so that it is set up before every other function-scoped fixture and torn down
     after them: the leak check sees what they closed. The fixtures it reads (the
@@ -572,7 +581,7 @@ def _aiotest_session(request: pytest.FixtureRequest) -> Iterator[TestSession | N
     item = request.node
     plan = _plan_of(item)
     if not plan.needs_session:
-        yield None
+        yield _NoSession(item)
         return
     values = {name: request.getfixturevalue(name) for name in plan.overrides}
     try:
@@ -634,6 +643,18 @@ def _session_for(request: pytest.FixtureRequest, what: str) -> TestSession:
         reason = _not_ours(request.node) or "it is not a pytest test function"
         raise RuntimeError(NO_SESSION.format(what=what, test=request.node.nodeid, reason=reason))
     return session
+
+
+def _checked_session(value: TestSession | _NoSession, what: str) -> TestSession:
+    """The ``_aiotest_session`` a fixture took, or the error that says why there is none.
+
+    aiotest's own fixtures take ``_aiotest_session`` rather than ``request``: pytest makes a
+    new fixture definition for each request of ``request``, which every test pays for.
+    """
+    if isinstance(value, TestSession):
+        return value
+    reason = _not_ours(value.item) or "it is not a pytest test function"
+    raise RuntimeError(NO_SESSION.format(what=what, test=value.item.nodeid, reason=reason))
 
 
 # --- running tests and async fixtures -------------------------------------------------
@@ -776,9 +797,9 @@ async def _finish_generator(agen: Any, name: str) -> None:
 
 
 @pytest.fixture
-def loop(request: pytest.FixtureRequest) -> Any:
+def loop(_aiotest_session: TestSession | _NoSession) -> Any:
     """The test's event loop (made by aiotest from the settings)."""
-    return _session_for(request, "the fixture 'loop'").loop
+    return _checked_session(_aiotest_session, "the fixture 'loop'").loop
 
 
 def _is_own_loop_fixture(func: Callable[..., Any]) -> bool:
@@ -811,13 +832,13 @@ async def _close_all(closers: list[Callable[[], Awaitable[None]]]) -> None:
 
 @pytest.fixture
 def aiohttp_server(
-    loop: asyncio.AbstractEventLoop, request: pytest.FixtureRequest
+    loop: asyncio.AbstractEventLoop, _aiotest_session: TestSession | _NoSession
 ) -> Iterator[Callable[..., Awaitable[TestServer]]]:
     """A function that starts a TestServer for an app; each is closed after the test.
 
     Called as aiohttp's is: ``await aiohttp_server(app, *, port=None, **kwargs)``.
     """
-    session = _session_for(request, "the fixture 'aiohttp_server'")
+    session = _checked_session(_aiotest_session, "the fixture 'aiohttp_server'")
     closers: list[Callable[[], Awaitable[None]]] = []
 
     async def make(
@@ -834,13 +855,13 @@ def aiohttp_server(
 
 @pytest.fixture
 def aiohttp_raw_server(
-    loop: asyncio.AbstractEventLoop, request: pytest.FixtureRequest
+    loop: asyncio.AbstractEventLoop, _aiotest_session: TestSession | _NoSession
 ) -> Iterator[Callable[..., Awaitable[RawTestServer]]]:
     """A function that starts a RawTestServer for a handler; each is closed after the test.
 
     Called as aiohttp's is: ``await aiohttp_raw_server(handler, *, port=None, **kwargs)``.
     """
-    session = _session_for(request, "the fixture 'aiohttp_raw_server'")
+    session = _checked_session(_aiotest_session, "the fixture 'aiohttp_raw_server'")
     closers: list[Callable[[], Awaitable[None]]] = []
 
     async def make(handler: Any, *, port: int | None = None, **kwargs: Any) -> RawTestServer:
@@ -879,14 +900,14 @@ def _foreign_client_class(server: object) -> Any:
 def aiohttp_client(
     loop: asyncio.AbstractEventLoop,
     aiohttp_client_cls: type[Any],
-    request: pytest.FixtureRequest,
+    _aiotest_session: TestSession | _NoSession,
 ) -> Iterator[Callable[..., Awaitable[Any]]]:
     """A function that makes a started client; each is closed (with its server) after the test.
 
     Called as aiohttp's is: ``await aiohttp_client(app_or_server, *, server_kwargs=None,
     **client_kwargs)``.
     """
-    session = _session_for(request, "the fixture 'aiohttp_client'")
+    session = _checked_session(_aiotest_session, "the fixture 'aiohttp_client'")
     closers: list[Callable[[], Awaitable[None]]] = []
 
     async def make(
