@@ -728,12 +728,15 @@ def _add_handler_errors_note(item: pytest.Item, session: TestSession, exc: BaseE
     _add_note(item, exc, HANDLER_ERRORS_NOTE.format(count=len(errors)) + report)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Generator[None]:
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(
+    fixturedef: Any, request: pytest.FixtureRequest
+) -> Generator[None, Any, Any]:
+    # A new-style wrapper: pluggy runs an old-style hookwrapper inside one more generator,
+    # for every fixture setup of every test.
     func = fixture_function_of(fixturedef)
     if not _is_async(func) or _not_ours(request.node) is not None:
-        yield
-        return
+        return (yield)
     name = fixturedef.argname
     if fixturedef.scope == "function":
         session = _session_for(request, f"the async fixture {name!r}")
@@ -756,7 +759,7 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Gen
     _fixture_loops(request.config)[name] = _LoopNote(loop, fixturedef.scope, func)
     set_fixture_function(fixturedef, _on_loop(func, run, name))
     try:
-        yield
+        return (yield)
     finally:
         set_fixture_function(fixturedef, func)
 
