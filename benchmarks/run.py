@@ -172,7 +172,7 @@ def run_speed(
     shutil.rmtree(root, ignore_errors=True)
     for contender in contenders:
         directory = root / contender.replace(".", "_")
-        ini = AIOTEST_PYTEST_INI if contender == "aiotest-pytest" else PYTEST_INI
+        ini = AIOTEST_PYTEST_INI if contender in ("aiotest-pytest", "pytest-floor") else PYTEST_INI
         _write(directory, "pytest.ini", ini)
         for shape in shapes:
             _write(directory, f"bench_{shape}.py", module_source(contender, shape, tests))

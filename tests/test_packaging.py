@@ -326,31 +326,25 @@ class BenchmarkSourcesTest(unittest.TestCase):
         directory = pathlib.Path(tempfile.mkdtemp())
         self.addCleanup(shutil.rmtree, directory)
         (directory / "pytest.ini").write_text(sources.AIOTEST_PYTEST_INI)
-        for shape in sources.SHAPES:
-            source = sources.module_source("aiotest-pytest", shape, 3)
-            (directory / f"test_plugin_{shape}.py").write_text(source)
         env = {k: v for k, v in os.environ.items() if k not in ("AIOTEST_LOOP", "PYTHONPATH")}
-        plugin = sources.PYTEST_PLUGIN_ARGS["aiotest-pytest"]
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                *plugin,
-                "-W",
-                "error",
-            ],
-            cwd=directory,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        self.assertEqual(done.returncode, 0, done.stdout[-3000:] + done.stderr[-3000:])
-        self.assertIn(f"{3 * len(sources.SHAPES)} passed", done.stdout)
+        for contender in ("aiotest-pytest", "pytest-floor"):
+            prefix = f"test_{contender.replace('-', '_')}"
+            for shape in sources.SHAPES:
+                source = sources.module_source(contender, shape, 3)
+                (directory / f"{prefix}_{shape}.py").write_text(source)
+            plugin = sources.PYTEST_PLUGIN_ARGS[contender]
+            command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin]
+            done = subprocess.run(
+                [*command, "-W", "error", *(f"{prefix}_{shape}.py" for shape in sources.SHAPES)],
+                cwd=directory,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            output = done.stdout[-3000:] + done.stderr[-3000:]
+            self.assertEqual(done.returncode, 0, output)
+            self.assertIn(f"{3 * len(sources.SHAPES)} passed", done.stdout, output)
 
 
 if __name__ == "__main__":
