@@ -512,7 +512,7 @@ def thread_pool_size() -> int | None:
     return None
 
 
-def _override_layer(item: pytest.Item, values: dict[str, Any]) -> dict[str, Any]:
+def _override_layer(values: dict[str, Any]) -> dict[str, Any]:
     """The settings that the suite's own overridable fixtures set."""
     layer: dict[str, Any] = {}
     loop_factory = values.get("aiotest_loop_factory")
@@ -590,7 +590,7 @@ def _aiotest_session(request: pytest.FixtureRequest) -> Iterator[TestSession | _
             loop_name = request.getfixturevalue(_LOOP_NAME_FIXTURE)
         settings = item_settings(item, loop_name)
         if values:
-            layer = _override_layer(item, values)
+            layer = _override_layer(values)
             if layer:
                 settings = dataclasses.replace(settings, **layer)
     except SettingsError as exc:

@@ -724,6 +724,29 @@ class OtherRunnersTest(unittest.TestCase):
         self.assertIn("timeout of 0.05 s", unmarked.text)
 
     @unittest.skipUnless(importlib.util.find_spec("pytest_asyncio"), "needs pytest-asyncio")
+    def test_aiotests_fixtures_in_a_pytest_asyncio_test_say_why_they_fail(self) -> None:
+        ini = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+        marked = (
+            "import pytest\n\n\n"
+            "@pytest.mark.asyncio\n"
+            "async def test_client(aiohttp_client):\n    pass\n\n\n"
+            "@pytest.mark.asyncio\n"
+            "async def test_loop(loop):\n    pass\n"
+        )
+        run = run_pytest(
+            {"test_marked.py": marked, "pytest.ini": ini}, plugin=ASYNCIO_PLUGIN_ACTIVE
+        )
+        # aiohttp_client is built on loop: loop's setup says it first.
+        for name in ("test_client", "test_loop"):
+            outcome = run.outcomes[name]
+            self.assertEqual(outcome.kinds, ("error",), run.output)
+            self.assertIn(
+                f"the fixture 'loop' needs aiotest's loop, but test_marked.py::{name} "
+                "does not run on it: the test is marked asyncio",
+                outcome.text,
+            )
+
+    @unittest.skipUnless(importlib.util.find_spec("pytest_asyncio"), "needs pytest-asyncio")
     def test_pytest_asyncio_auto_mode_stops_the_run(self) -> None:
         ini = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
         run = run_pytest(
