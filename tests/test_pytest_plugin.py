@@ -1133,6 +1133,8 @@ async def test_pool(request):
 
 SIZE_ONLY_TEST = """
 import asyncio
+import concurrent.futures
+import threading
 
 import pytest
 
@@ -1144,6 +1146,26 @@ def thread_pool_size():
 
 async def test_size_alone_sizes_the_default_pool():
     assert asyncio.get_running_loop()._default_executor._max_workers == 2
+
+
+class TestClassAlone:
+    @pytest.fixture
+    def thread_pool_size(self):
+        return None
+
+    @pytest.fixture
+    def thread_pool_executor(self):
+        class Pool(concurrent.futures.ThreadPoolExecutor):
+            def __init__(self, *args):
+                assert args == (), args  # no size: the class's own default
+                super().__init__(thread_name_prefix="class-alone")
+
+        return Pool
+
+    async def test_class_alone_is_called_without_a_size(self):
+        loop = asyncio.get_running_loop()
+        name = await loop.run_in_executor(None, lambda: threading.current_thread().name)
+        assert name.startswith("class-alone"), name
 """
 
 BAD_AIOMISC_FIXTURES = """
@@ -1263,7 +1285,8 @@ class AiomiscFixturesTest(unittest.TestCase):
         self.assertEqual(sorted(run.outcomes), ["test_pool[default]", "test_pool[own]"])
         self.assertTrue(all(o.passed for o in run.outcomes.values()), run.output)
         run = run_pytest({"test_size.py": SIZE_ONLY_TEST})
-        self.assertTrue(run.outcomes["test_size_alone_sizes_the_default_pool"].passed, run.output)
+        self.assertEqual(len(run.outcomes), 2, run.output)
+        self.assertTrue(all(o.passed for o in run.outcomes.values()), run.output)
 
     def test_bad_values_name_the_fixture_and_the_fix(self) -> None:
         run = run_pytest({"test_bad.py": BAD_AIOMISC_FIXTURES})
