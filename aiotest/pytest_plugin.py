@@ -1117,7 +1117,9 @@ def fixture(
 
     ``@aiotest.pytest_plugin.fixture(scope="module")`` runs the fixture on the module's
     loop (``loop_scope`` defaults to ``scope``); tests that use it opt into the same loop
-    with ``pytestmark = pytest.mark.aiotest(loop_scope="module")``.
+    with ``pytestmark = pytest.mark.aiotest(loop_scope="module")``. Its setup and its
+    teardown each get the run's timeout (``--aiotest-timeout``, the ini file or
+    ``AIOTEST_TIMEOUT``), and fail with the pending tasks when they exceed it.
     """
     chosen = loop_scope or scope
     if scope != "function" or loop_scope is not None:
