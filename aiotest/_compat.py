@@ -55,6 +55,7 @@ __all__ = [
     "set_match_info",
     "thread_event_loop",
     "uncancel",
+    "visible_fixture",
     "visible_fixture_function",
     "wrap_connector_connect",
     "wrap_session_calls",
@@ -465,12 +466,27 @@ def visible_fixture_function(collector: Any, name: str) -> Callable[..., Any] | 
     exist, so that the fixture need not be in every test's closure to be found. pytest 8.1
     takes the collector node, pytest 8.0 its node id.
     """
+    found = visible_fixture(collector, name)
+    return found[0] if found is not None else None
+
+
+def visible_fixture(
+    collector: Any, name: str
+) -> tuple[Callable[..., Any], tuple[str, ...], bool] | None:
+    """The visible fixture's function, arguments and whether it has ``params``, or None.
+
+    What :func:`visible_fixture_function` finds, with ``FixtureDef.argnames`` and whether
+    ``FixtureDef.params`` is set.
+    """
     manager = collector.session._fixturemanager
     try:
         fixturedefs = manager.getfixturedefs(name, collector)
     except (AttributeError, TypeError):  # pragma: no cover - pytest 8.0
         fixturedefs = manager.getfixturedefs(name, collector.nodeid)
-    return fixturedefs[-1].func if fixturedefs else None
+    if not fixturedefs:
+        return None
+    fixturedef = fixturedefs[-1]
+    return fixturedef.func, tuple(fixturedef.argnames), fixturedef.params is not None
 
 
 def resolved_fixture_argnames(node: Any, name: str) -> tuple[str, ...]:

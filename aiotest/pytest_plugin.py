@@ -34,7 +34,7 @@ from ._compat import (
     resolved_fixture_function,
     resolved_fixture_functions,
     set_fixture_function,
-    visible_fixture_function,
+    visible_fixture,
 )
 from ._hygiene import debugger_attached, format_pending_tasks
 from ._messages import (
@@ -378,21 +378,38 @@ def _needs_session(item: Any) -> bool:
     if inspect.iscoroutinefunction(getattr(item, "obj", None)):
         return True
     functions = resolved_fixture_functions(item)
-    return LOOP_FIXTURE in functions or any(_is_async(func) for func in functions.values())
+    return any(name in functions for name in LOOP_BOUND_FIXTURES) or any(
+        _is_async(func) for func in functions.values()
+    )
+
+
+#: aiotest's fixtures that work on the test's loop. They take the session fixture only (each
+#: fixture in a closure costs every test): the loop and the client class come from it.
+LOOP_BOUND_FIXTURES = (LOOP_FIXTURE, "aiohttp_client", "aiohttp_server", "aiohttp_raw_server")
+CLIENT_CLASS_FIXTURE = "aiohttp_client_cls"
 
 
 class _Plan:
     """What the plugin needs to know of one test, worked out once (at its first setup)."""
 
-    __slots__ = ("needs_session", "overrides", "user_loop")
+    __slots__ = ("client_class", "needs_session", "overrides", "user_loop")
 
     def __init__(self, item: pytest.Item) -> None:
         self.needs_session = _needs_session(item)
         names = set(getattr(item, "fixturenames", ()))
         #: The overridable fixtures this test gets (a suite's own definitions, see below).
         self.overrides = tuple(name for name in OVERRIDABLE_FIXTURES if name in names)
+        defined = _suite_fixtures(item.parent) if item.parent is not None else {}
+        uses_loop = any(name in names for name in LOOP_BOUND_FIXTURES)
+        # A `loop` or `aiohttp_client_cls` of the suite's own, for the tests that use
+        # aiotest's loop-bound fixtures (or ask for it): read from the session fixture.
         loop = resolved_fixture_function(item, LOOP_FIXTURE)
-        self.user_loop = loop is not None and not _is_own_loop_fixture(loop)
+        self.user_loop = uses_loop and (
+            (loop is not None and not _is_own_loop_fixture(loop)) or LOOP_FIXTURE in defined
+        )
+        self.client_class = "aiohttp_client" in names and (
+            CLIENT_CLASS_FIXTURE in names or CLIENT_CLASS_FIXTURE in defined
+        )
 
 
 _PLAN: pytest.StashKey[_Plan] = pytest.StashKey()
@@ -410,8 +427,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # event_loop fixture, which pytest-asyncio 1.0 removed: say what to change, once,
     # before any test runs, instead of a "fixture not found" error per test.
     for item in items:
-        wants_event_loop = "event_loop" in resolved_fixture_argnames(item, LOOP_FIXTURE)
-        if wants_event_loop and resolved_fixture_function(item, "event_loop") is None:
+        argnames = resolved_fixture_argnames(item, LOOP_FIXTURE)
+        if not argnames and _plan_of(item).user_loop and item.parent is not None:
+            # The suite's `loop`, read by the session fixture, is not in the closure.
+            argnames = _suite_fixtures(item.parent).get(LOOP_FIXTURE, ())
+            missing = visible_fixture(item.parent, "event_loop") is None
+        else:
+            missing = resolved_fixture_function(item, "event_loop") is None
+        if "event_loop" in argnames and missing:
             raise pytest.UsageError(LOOP_NEEDS_EVENT_LOOP.format(test=item.nodeid))
 
 
@@ -427,7 +450,31 @@ OVERRIDABLE_FIXTURES = (
     "services",
 )
 _LOOP_NAME_FIXTURE = "_aiotest_loop_name"
-_USES_MARKED: pytest.StashKey[bool] = pytest.StashKey()
+#: The names whose suite definitions the plugin looks for, for each module and class.
+_SUITE_FIXTURE_NAMES = (*OVERRIDABLE_FIXTURES, LOOP_FIXTURE, CLIENT_CLASS_FIXTURE)
+_SUITE: pytest.StashKey[dict[str, tuple[str, ...]]] = pytest.StashKey()
+_PARAMETRIZED: pytest.StashKey[set[str]] = pytest.StashKey()
+
+
+def _suite_fixtures(collector: Any) -> dict[str, tuple[str, ...]]:
+    """The suite's own fixtures of :data:`_SUITE_FIXTURE_NAMES`, with their arguments.
+
+    For tests under ``collector`` (a module or a class); worked out once for each.
+    """
+    cached: dict[str, tuple[str, ...]] | None = collector.stash.get(_SUITE, None)
+    if cached is not None:
+        return cached
+    found: dict[str, tuple[str, ...]] = {}
+    parametrized: set[str] = set()
+    for name in _SUITE_FIXTURE_NAMES:
+        fixture_def = visible_fixture(collector, name)
+        if fixture_def is not None and _is_suites(fixture_def[0]):
+            found[name] = fixture_def[1]
+            if fixture_def[2]:
+                parametrized.add(name)
+    collector.stash[_SUITE] = found
+    collector.stash[_PARAMETRIZED] = parametrized
+    return found
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -437,14 +484,18 @@ def pytest_pycollect_makeitem(
     # Before pytest makes the first test of a module or class (its own fixtures are known
     # by then), the fixtures the suite overrides are added to the tests' closures, with a
     # usefixtures marker on the collector, so that their params parametrize the tests.
-    if _USES_MARKED in collector.stash or not callable(obj):
+    # A `loop` or `aiohttp_client_cls` of the suite's own is read when a test needs it,
+    # unless it has params: then it joins the closures too.
+    if _SUITE in collector.stash or not callable(obj):
         return
-    collector.stash[_USES_MARKED] = True
-    names = [
+    defined = _suite_fixtures(collector)
+    parametrized = collector.stash[_PARAMETRIZED]
+    names = [fixture_name for fixture_name in OVERRIDABLE_FIXTURES if fixture_name in defined]
+    names.extend(
         fixture_name
-        for fixture_name in OVERRIDABLE_FIXTURES
-        if _is_suites(visible_fixture_function(collector, fixture_name))
-    ]
+        for fixture_name in (LOOP_FIXTURE, CLIENT_CLASS_FIXTURE)
+        if fixture_name in parametrized
+    )
     if len(collector.config.stash[_RUN].loop_names) > 1:
         names.append(_LOOP_NAME_FIXTURE)
     if names:
@@ -561,18 +612,29 @@ def _executor_factory(executor_class: Callable[..., Any], size: int | None) -> C
     return make
 
 
-class _NoSession:
-    """The value of ``_aiotest_session`` for a test that does not run on aiotest's loop."""
+class _Run:
+    """The value of ``_aiotest_session``: the test's session, and what aiotest's fixtures use.
 
-    __slots__ = ("item",)
+    ``session`` is None for a test that does not run on aiotest's loop; ``client_class`` is
+    the class ``aiohttp_client`` makes.
+    """
 
-    def __init__(self, item: pytest.Item) -> None:
+    __slots__ = ("client_class", "item", "session")
+
+    def __init__(
+        self,
+        item: pytest.Item,
+        session: TestSession | None = None,
+        client_class: type[Any] = TestClient,
+    ) -> None:
         self.item = item
+        self.session = session
+        self.client_class = client_class
 
 
 @pytest.fixture(autouse=True)
-def _aiotest_session(request: pytest.FixtureRequest) -> Iterator[TestSession | _NoSession]:
-    """The engine's session of a test that runs on aiotest's loop; _NoSession for others.
+def _aiotest_session(request: pytest.FixtureRequest) -> Iterator[_Run]:
+    """The engine's session of a test that runs on aiotest's loop, in a :class:`_Run`.
 
     Autouse, so that it is set up before every other function-scoped fixture and torn down
     after them: the leak check sees what they closed. The fixtures it reads (the
@@ -581,9 +643,12 @@ def _aiotest_session(request: pytest.FixtureRequest) -> Iterator[TestSession | _
     item = request.node
     plan = _plan_of(item)
     if not plan.needs_session:
-        yield _NoSession(item)
+        yield _Run(item)
         return
     values = {name: request.getfixturevalue(name) for name in plan.overrides}
+    client_class = TestClient
+    if plan.client_class:
+        client_class = request.getfixturevalue(CLIENT_CLASS_FIXTURE)
     try:
         loop_name = None
         if _LOOP_NAME_FIXTURE in item.fixturenames:
@@ -613,7 +678,7 @@ def _aiotest_session(request: pytest.FixtureRequest) -> Iterator[TestSession | _
         if group.services:
             session.run_awaitable(group.start(), "services")
         try:
-            yield session
+            yield _Run(item, session, client_class)
         finally:
             if group.started:
                 session.run_awaitable(group.stop(), "services")
@@ -645,16 +710,16 @@ def _session_for(request: pytest.FixtureRequest, what: str) -> TestSession:
     return session
 
 
-def _checked_session(value: TestSession | _NoSession, what: str) -> TestSession:
-    """The ``_aiotest_session`` a fixture took, or the error that says why there is none.
+def _checked_session(run: _Run, what: str) -> TestSession:
+    """The session of the ``_aiotest_session`` a fixture took, or the error saying why none.
 
     aiotest's own fixtures take ``_aiotest_session`` rather than ``request``: pytest makes a
     new fixture definition for each request of ``request``, which every test pays for.
     """
-    if isinstance(value, TestSession):
-        return value
-    reason = _not_ours(value.item) or "it is not a pytest test function"
-    raise RuntimeError(NO_SESSION.format(what=what, test=value.item.nodeid, reason=reason))
+    if run.session is not None:
+        return run.session
+    reason = _not_ours(run.item) or "it is not a pytest test function"
+    raise RuntimeError(NO_SESSION.format(what=what, test=run.item.nodeid, reason=reason))
 
 
 # --- running tests and async fixtures -------------------------------------------------
@@ -800,7 +865,7 @@ async def _finish_generator(agen: Any, name: str) -> None:
 
 
 @pytest.fixture
-def loop(_aiotest_session: TestSession | _NoSession) -> Any:
+def loop(_aiotest_session: _Run) -> Any:
     """The test's event loop (made by aiotest from the settings)."""
     return _checked_session(_aiotest_session, "the fixture 'loop'").loop
 
@@ -835,13 +900,14 @@ async def _close_all(closers: list[Callable[[], Awaitable[None]]]) -> None:
 
 @pytest.fixture
 def aiohttp_server(
-    loop: asyncio.AbstractEventLoop, _aiotest_session: TestSession | _NoSession
+    _aiotest_session: _Run,
 ) -> Iterator[Callable[..., Awaitable[TestServer]]]:
     """A function that starts a TestServer for an app; each is closed after the test.
 
     Called as aiohttp's is: ``await aiohttp_server(app, *, port=None, **kwargs)``.
     """
     session = _checked_session(_aiotest_session, "the fixture 'aiohttp_server'")
+    loop = session.loop
     closers: list[Callable[[], Awaitable[None]]] = []
 
     async def make(
@@ -858,13 +924,14 @@ def aiohttp_server(
 
 @pytest.fixture
 def aiohttp_raw_server(
-    loop: asyncio.AbstractEventLoop, _aiotest_session: TestSession | _NoSession
+    _aiotest_session: _Run,
 ) -> Iterator[Callable[..., Awaitable[RawTestServer]]]:
     """A function that starts a RawTestServer for a handler; each is closed after the test.
 
     Called as aiohttp's is: ``await aiohttp_raw_server(handler, *, port=None, **kwargs)``.
     """
     session = _checked_session(_aiotest_session, "the fixture 'aiohttp_raw_server'")
+    loop = session.loop
     closers: list[Callable[[], Awaitable[None]]] = []
 
     async def make(handler: Any, *, port: int | None = None, **kwargs: Any) -> RawTestServer:
@@ -901,9 +968,7 @@ def _foreign_client_class(server: object) -> Any:
 
 @pytest.fixture
 def aiohttp_client(
-    loop: asyncio.AbstractEventLoop,
-    aiohttp_client_cls: type[Any],
-    _aiotest_session: TestSession | _NoSession,
+    _aiotest_session: _Run,
 ) -> Iterator[Callable[..., Awaitable[Any]]]:
     """A function that makes a started client; each is closed (with its server) after the test.
 
@@ -911,6 +976,8 @@ def aiohttp_client(
     **client_kwargs)``.
     """
     session = _checked_session(_aiotest_session, "the fixture 'aiohttp_client'")
+    loop = session.loop
+    aiohttp_client_cls = _aiotest_session.client_class
     closers: list[Callable[[], Awaitable[None]]] = []
 
     async def make(

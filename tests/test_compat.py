@@ -567,6 +567,10 @@ def pytest_pyfunc_call(pyfuncitem):
     assert _compat.visible_fixture_function(pyfuncitem.parent, "nowhere") is None
     plugins = _compat.visible_fixture_function(pyfuncitem.session, "unused")
     assert plugins is not None and plugins() == "conftest's unused", plugins
+    func, argnames, parametrized = _compat.visible_fixture(pyfuncitem.parent, "depends")
+    assert (argnames, parametrized) == (("swapped",), False), (argnames, parametrized)
+    assert _compat.visible_fixture(pyfuncitem.parent, "with_params")[2] is True
+    assert _compat.visible_fixture(pyfuncitem.parent, "nowhere") is None
 """
 
 _PYTEST_MODULE = """
@@ -586,6 +590,11 @@ def depends(swapped):
 @pytest.fixture
 def unused():
     return "module's unused"
+
+
+@pytest.fixture(params=[1])
+def with_params(request):
+    return request.param
 
 
 def test_touch_points(overridden, swapped, depends):

@@ -442,6 +442,51 @@ async def test_runs_on_the_users_loop(loop, aiohttp_client):
 
 def test_users_loop_closed_by_its_fixture():
     assert USER_LOOPS[-1].is_closed()
+
+
+async def test_aiohttp_client_alone_runs_on_the_users_loop(aiohttp_client):
+    assert asyncio.get_running_loop() is USER_LOOPS[-1]
+    client = await aiohttp_client(make_app())
+    assert type(client) is MyClient
+
+
+async def test_a_test_without_aiohttps_fixtures_gets_a_loop_of_its_own():
+    assert asyncio.get_running_loop() not in USER_LOOPS
+"""
+
+PARAMETRIZED_OVERRIDES = """
+import asyncio
+
+import pytest
+from aiohttp import web
+
+import aiotest
+
+LOOPS = {}
+
+
+class Mine(aiotest.TestClient):
+    pass
+
+
+@pytest.fixture(params=["first", "second"])
+def loop(request):
+    loop = asyncio.new_event_loop()
+    LOOPS[request.param] = loop
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(params=[aiotest.TestClient, Mine], ids=["aiotest", "mine"])
+def aiohttp_client_cls(request):
+    return request.param
+
+
+async def test_client(aiohttp_client, request):
+    loop_id, client_id = request.node.callspec.id.split("-")
+    assert asyncio.get_running_loop() is LOOPS[loop_id]
+    client = await aiohttp_client(web.Application())
+    assert (type(client) is Mine) == (client_id == "mine")
 """
 
 AIOHTTP_OBJECTS = """
@@ -485,7 +530,22 @@ def test_aiohttp_client_closed():
 class DropInTest(unittest.TestCase):
     def test_conftest_overrides_of_loop_and_client_class(self) -> None:
         run = run_pytest({"conftest.py": OVERRIDES_CONFTEST, "test_overrides.py": OVERRIDES})
-        self.assertEqual(len(run.outcomes), 2, run.output)
+        self.assertEqual(len(run.outcomes), 4, run.output)
+        for name, outcome in run.outcomes.items():
+            self.assertTrue(outcome.passed, f"{name}: {outcome.text}")
+
+    def test_parametrized_loop_and_client_class_parametrize_the_tests(self) -> None:
+        run = run_pytest({"test_params.py": PARAMETRIZED_OVERRIDES})
+        self.assertEqual(
+            sorted(run.outcomes),
+            [
+                "test_client[first-aiotest]",
+                "test_client[first-mine]",
+                "test_client[second-aiotest]",
+                "test_client[second-mine]",
+            ],
+            run.output,
+        )
         for name, outcome in run.outcomes.items():
             self.assertTrue(outcome.passed, f"{name}: {outcome.text}")
 
@@ -736,12 +796,11 @@ class OtherRunnersTest(unittest.TestCase):
         run = run_pytest(
             {"test_marked.py": marked, "pytest.ini": ini}, plugin=ASYNCIO_PLUGIN_ACTIVE
         )
-        # aiohttp_client is built on loop: loop's setup says it first.
-        for name in ("test_client", "test_loop"):
+        for name, fixture_name in (("test_client", "aiohttp_client"), ("test_loop", "loop")):
             outcome = run.outcomes[name]
             self.assertEqual(outcome.kinds, ("error",), run.output)
             self.assertIn(
-                f"the fixture 'loop' needs aiotest's loop, but test_marked.py::{name} "
+                f"the fixture '{fixture_name}' needs aiotest's loop, but test_marked.py::{name} "
                 "does not run on it: the test is marked asyncio",
                 outcome.text,
             )
@@ -1601,6 +1660,19 @@ class EventLoopConftestTest(unittest.TestCase):
         self.assertEqual(run.returncode, 4, run.output)
         self.assertIn("takes 'event_loop'", run.output)
         self.assertIn("delete that 'loop' fixture", run.output)
+        self.assertEqual(run.outcomes, {})
+
+    def test_also_for_a_test_that_takes_aiohttp_client_alone(self) -> None:
+        run = run_pytest(
+            {
+                "conftest.py": EVENT_LOOP_CONFTEST,
+                "test_x.py": "async def test_x(aiohttp_client):\n    pass\n",
+            }
+        )
+        self.assertEqual(run.returncode, 4, run.output)
+        self.assertIn(
+            "the 'loop' fixture that test_x.py::test_x gets takes 'event_loop'", run.output
+        )
         self.assertEqual(run.outcomes, {})
 
     def test_loop_returning_an_event_loop_fixture_that_exists_is_used(self) -> None:
