@@ -428,12 +428,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # before any test runs, instead of a "fixture not found" error per test.
     for item in items:
         argnames = resolved_fixture_argnames(item, LOOP_FIXTURE)
-        if not argnames and _plan_of(item).user_loop and item.parent is not None:
-            # The suite's `loop`, read by the session fixture, is not in the closure.
-            argnames = _suite_fixtures(item.parent).get(LOOP_FIXTURE, ())
-            missing = visible_fixture(item.parent, "event_loop") is None
-        else:
+        if argnames:
             missing = resolved_fixture_function(item, "event_loop") is None
+        else:
+            # A suite's `loop` that aiohttp's fixtures read is not in the test's closure.
+            parent = item.parent
+            argnames = _suite_fixtures(parent).get(LOOP_FIXTURE, ()) if parent else ()
+            names = getattr(item, "fixturenames", ())
+            if "event_loop" not in argnames or not any(n in names for n in LOOP_BOUND_FIXTURES):
+                continue
+            missing = visible_fixture(parent, "event_loop") is None
         if "event_loop" in argnames and missing:
             raise pytest.UsageError(LOOP_NEEDS_EVENT_LOOP.format(test=item.nodeid))
 
