@@ -52,6 +52,7 @@ __all__ = [
     "replace_unawaited_coroutine_hook",
     "request_in_frames",
     "resolved_fixture_argnames",
+    "resolved_fixture_function",
     "resolved_fixture_functions",
     "selector_loop_base",
     "server_connection_tasks",
@@ -61,6 +62,8 @@ __all__ = [
     "sigint_handler",
     "thread_event_loop",
     "uncancel",
+    "visible_fixture",
+    "visible_fixture_function",
     "wrap_connector_connect",
     "wrap_session_calls",
 ]
@@ -502,6 +505,46 @@ def resolved_fixture_functions(node: Any) -> dict[str, Callable[..., Any]]:
         if fixturedefs:
             found[name] = fixturedefs[-1].func
     return found
+
+
+def resolved_fixture_function(node: Any, name: str) -> Callable[..., Any] | None:
+    """The fixture function for ``name`` that applies to ``node`` (a test item), or None.
+
+    One name of :func:`resolved_fixture_functions`, without building the whole mapping.
+    """
+    info = getattr(node, "_fixtureinfo", None)
+    fixturedefs = (getattr(info, "name2fixturedefs", None) or {}).get(name)
+    return fixturedefs[-1].func if fixturedefs else None
+
+
+def visible_fixture_function(collector: Any, name: str) -> Callable[..., Any] | None:
+    """The fixture function for ``name`` that tests collected under ``collector`` would get.
+
+    Asked of pytest's fixture manager (``FixtureManager.getfixturedefs``) before the tests
+    exist, so that the fixture need not be in every test's closure to be found. pytest 8.1
+    takes the collector node, pytest 8.0 its node id.
+    """
+    found = visible_fixture(collector, name)
+    return found[0] if found is not None else None
+
+
+def visible_fixture(
+    collector: Any, name: str
+) -> tuple[Callable[..., Any], tuple[str, ...], bool] | None:
+    """The visible fixture's function, arguments and whether it has ``params``, or None.
+
+    What :func:`visible_fixture_function` finds, with ``FixtureDef.argnames`` and whether
+    ``FixtureDef.params`` is set.
+    """
+    manager = collector.session._fixturemanager
+    try:
+        fixturedefs = manager.getfixturedefs(name, collector)
+    except (AttributeError, TypeError):  # pragma: no cover - pytest 8.0
+        fixturedefs = manager.getfixturedefs(name, collector.nodeid)
+    if not fixturedefs:
+        return None
+    fixturedef = fixturedefs[-1]
+    return fixturedef.func, tuple(fixturedef.argnames), fixturedef.params is not None
 
 
 def resolved_fixture_argnames(node: Any, name: str) -> tuple[str, ...]:

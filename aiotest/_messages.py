@@ -247,3 +247,33 @@ ENV_UVLOOP_MISSING = (
     "uvloop is not installed, but {source} asks for it: pip install 'aiotest-unittest[uvloop]', "
     "or unset it"
 )
+
+# pytest plugin: aiomisc's fixture names for the loop and the executor (aiotest/pytest_plugin.py).
+BAD_EVENT_LOOP_POLICY = (
+    "the fixture event_loop_policy returned {value!r}, which has no new_event_loop(): return "
+    "an event loop policy (such as uvloop.EventLoopPolicy()), or None to leave the loop to "
+    "aiotest's settings; a function that makes a loop goes in aiotest_loop_factory instead"
+)
+BAD_THREAD_POOL_EXECUTOR = (
+    "the fixture thread_pool_executor returned {value!r}, which cannot be called: return an "
+    "executor class (such as concurrent.futures.ThreadPoolExecutor), which aiotest calls with "
+    "thread_pool_size, or None to leave the executor to aiotest's settings"
+)
+BAD_THREAD_POOL_SIZE = (
+    "the fixture thread_pool_size returned {value!r}: return a number of threads, 1 or more, "
+    "or None for the executor's own default"
+)
+FIXTURES_CONFLICT = (
+    "the fixtures {first} and {second} both choose how this test runs: override only one of "
+    "them (return None from the other)"
+)
+# pytest plugin: async fixtures on a loop of class, module, package or session scope.
+WIDE_FIXTURE_TIMEOUT = (
+    "the async fixture {name!r} ({scope} scope) did not finish its {step} within the run's "
+    "timeout of {seconds:g} s; it was cancelled.\n"
+    "Tasks pending when the timeout expired:\n{tasks}"
+)
+WIDE_FIXTURE_ABANDONED = (
+    "\nThe fixture did not stop within {grace:g} s of being cancelled (it swallows "
+    "CancelledError); aiotest abandoned it."
+)

@@ -11,6 +11,7 @@ guards, the real-time timeout and the report of what the test left behind. Tests
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import contextvars
 import dataclasses
@@ -24,16 +25,28 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from . import _watchdog
 from ._client import TestClient
 from ._compat import (
     call_arguments_of,
     fixture_function_of,
     resolved_fixture_argnames,
+    resolved_fixture_function,
     resolved_fixture_functions,
     set_fixture_function,
+    visible_fixture,
+)
+from ._hygiene import debugger_attached, format_pending_tasks
+from ._messages import (
+    BAD_EVENT_LOOP_POLICY,
+    BAD_THREAD_POOL_EXECUTOR,
+    BAD_THREAD_POOL_SIZE,
+    FIXTURES_CONFLICT,
+    WIDE_FIXTURE_ABANDONED,
+    WIDE_FIXTURE_TIMEOUT,
 )
 from ._proxy import TCPProxy
-from ._runner import LoopRunner
+from ._runner import CANCEL_GRACE, LoopRunner, StepAbandoned
 from ._server import (
     BaseTestServer,
     RawTestServer,
@@ -149,11 +162,37 @@ class AiotestFailed(pytest.fail.Exception):  # type: ignore[name-defined,misc]
 
 
 class _RunOptions:
-    """The run's settings from the command line and ini file, read once."""
+    """The run's settings from the environment, the command line and ini file, read once."""
 
-    def __init__(self, layer: dict[str, Any], loop_names: list[str]) -> None:
+    def __init__(
+        self, layer: dict[str, Any], loop_names: list[str], *, asyncio_plugin: bool = False
+    ) -> None:
         self.layer = layer
         self.loop_names = loop_names
+        #: pytest-asyncio is active: tests marked asyncio are its own.
+        self.asyncio_plugin = asyncio_plugin
+        #: The settings of a test without markers, for each loop name.
+        self.settings: dict[str | None, Settings] = {}
+        self._environment: dict[str, Any] | SettingsError
+        try:
+            self._environment = environment_defaults()
+        except SettingsError as exc:
+            # A bad value fails each test that needs it, as it does in the unittest classes.
+            self._environment = exc
+        self._layers: dict[str | None, list[dict[str, Any]]] = {}
+
+    def base_layers(self, loop_name: str | None) -> list[dict[str, Any]]:
+        """The environment's and the run's settings, broadest first."""
+        if isinstance(self._environment, SettingsError):
+            raise self._environment
+        layers = self._layers.get(loop_name)
+        if layers is None:
+            run_layer = dict(self.layer)
+            if loop_name is not None:
+                where = f"--aiotest-loop {loop_name}"
+                run_layer["loop_factory"] = loop_factory_from_name(loop_name, where)
+            layers = self._layers[loop_name] = [self._environment, run_layer]
+        return layers
 
 
 # --- options and markers ----------------------------------------------------------------
@@ -199,11 +238,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
     for name in SWITCH_MARKERS:
         config.addinivalue_line("markers", SWITCH_MARKER_HELP.format(name=name))
-    config.stash[_RUN] = _RunOptions(_run_layer(config), _loop_names(config))
+    asyncio_plugin = config.pluginmanager.has_plugin("asyncio")
+    config.stash[_RUN] = _RunOptions(
+        _run_layer(config), _loop_names(config), asyncio_plugin=asyncio_plugin
+    )
     for name in OTHER_AIOHTTP_PLUGINS:
         if config.pluginmanager.has_plugin(name):
             raise pytest.UsageError(OTHER_AIOHTTP_PLUGIN.format(name=name))
-    asyncio_plugin = config.pluginmanager.has_plugin("asyncio")
     mode = config.getoption("asyncio_mode", None) or _ini_or_none(config, "asyncio_mode")
     if asyncio_plugin and str(mode or "strict") == "auto":
         raise pytest.UsageError(ASYNCIO_AUTO_MODE)
@@ -292,19 +333,33 @@ def _marker_layers(item: pytest.Item) -> list[dict[str, Any]]:
 def item_settings(item: pytest.Item, loop_name: str | None) -> Settings:
     """Resolve the settings of one test: environment < ini < command line < markers."""
     options = item.config.stash[_RUN]
-    run_layer = dict(options.layer)
     if loop_name is None and options.loop_names:
         loop_name = options.loop_names[0]
-    if loop_name is not None:
-        run_layer["loop_factory"] = loop_factory_from_name(loop_name, f"--aiotest-loop {loop_name}")
-    return settings_from_layers([environment_defaults(), run_layer, *_marker_layers(item)])
+    layers = _marker_layers(item)
+    if not layers:
+        # Most tests set nothing of their own: their settings are the run's, made once.
+        cached = options.settings.get(loop_name)
+        if cached is None:
+            cached = options.settings[loop_name] = settings_from_layers(
+                options.base_layers(loop_name)
+            )
+        return cached
+    return settings_from_layers([*options.base_layers(loop_name), *layers])
 
 
 # --- which tests run on aiotest's loop ---------------------------------------------------
 
+_ASYNC: dict[Any, bool] = {}
+
 
 def _is_async(func: object) -> bool:
-    return inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
+    try:
+        return _ASYNC[func]
+    except KeyError:
+        found = _ASYNC[func] = inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
+        return found
+    except TypeError:  # an unhashable callable
+        return inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func)
 
 
 def _not_ours(item: Any) -> str | None:
@@ -312,9 +367,7 @@ def _not_ours(item: Any) -> str | None:
     cls = getattr(item, "cls", None)
     if isinstance(cls, type) and issubclass(cls, unittest.TestCase):
         return UNITTEST_CASE
-    if item.get_closest_marker("asyncio") is not None and item.config.pluginmanager.has_plugin(
-        "asyncio"
-    ):
+    if item.config.stash[_RUN].asyncio_plugin and item.get_closest_marker("asyncio") is not None:
         return MARKED_ASYNCIO
     return None
 
@@ -325,7 +378,48 @@ def _needs_session(item: Any) -> bool:
     if inspect.iscoroutinefunction(getattr(item, "obj", None)):
         return True
     functions = resolved_fixture_functions(item)
-    return LOOP_FIXTURE in functions or any(_is_async(func) for func in functions.values())
+    return any(name in functions for name in LOOP_BOUND_FIXTURES) or any(
+        _is_async(func) for func in functions.values()
+    )
+
+
+#: aiotest's fixtures that work on the test's loop. They take the session fixture only (each
+#: fixture in a closure costs every test): the loop and the client class come from it.
+LOOP_BOUND_FIXTURES = (LOOP_FIXTURE, "aiohttp_client", "aiohttp_server", "aiohttp_raw_server")
+CLIENT_CLASS_FIXTURE = "aiohttp_client_cls"
+
+
+class _Plan:
+    """What the plugin needs to know of one test, worked out once (at its first setup)."""
+
+    __slots__ = ("client_class", "needs_session", "overrides", "user_loop")
+
+    def __init__(self, item: pytest.Item) -> None:
+        self.needs_session = _needs_session(item)
+        names = set(getattr(item, "fixturenames", ()))
+        #: The overridable fixtures this test gets (a suite's own definitions, see below).
+        self.overrides = tuple(name for name in OVERRIDABLE_FIXTURES if name in names)
+        defined = _suite_fixtures(item.parent) if item.parent is not None else {}
+        uses_loop = any(name in names for name in LOOP_BOUND_FIXTURES)
+        # A `loop` or `aiohttp_client_cls` of the suite's own, for the tests that use
+        # aiotest's loop-bound fixtures (or ask for it): read from the session fixture.
+        loop = resolved_fixture_function(item, LOOP_FIXTURE)
+        self.user_loop = uses_loop and (
+            (loop is not None and not _is_own_loop_fixture(loop)) or LOOP_FIXTURE in defined
+        )
+        self.client_class = "aiohttp_client" in names and (
+            CLIENT_CLASS_FIXTURE in names or CLIENT_CLASS_FIXTURE in defined
+        )
+
+
+_PLAN: pytest.StashKey[_Plan] = pytest.StashKey()
+
+
+def _plan_of(item: pytest.Item) -> _Plan:
+    plan = item.stash.get(_PLAN, None)
+    if plan is None:
+        plan = item.stash[_PLAN] = _Plan(item)
+    return plan
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -333,32 +427,101 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # event_loop fixture, which pytest-asyncio 1.0 removed: say what to change, once,
     # before any test runs, instead of a "fixture not found" error per test.
     for item in items:
-        functions = resolved_fixture_functions(item)
-        wants_event_loop = "event_loop" in resolved_fixture_argnames(item, LOOP_FIXTURE)
-        if wants_event_loop and "event_loop" not in functions:
+        argnames = resolved_fixture_argnames(item, LOOP_FIXTURE)
+        if argnames:
+            missing = resolved_fixture_function(item, "event_loop") is None
+        else:
+            # A suite's `loop` that aiohttp's fixtures read is not in the test's closure.
+            parent = item.parent
+            argnames = _suite_fixtures(parent).get(LOOP_FIXTURE, ()) if parent else ()
+            names = getattr(item, "fixturenames", ())
+            if "event_loop" not in argnames or not any(n in names for n in LOOP_BOUND_FIXTURES):
+                continue
+            missing = visible_fixture(parent, "event_loop") is None
+        if "event_loop" in argnames and missing:
             raise pytest.UsageError(LOOP_NEEDS_EVENT_LOOP.format(test=item.nodeid))
+
+
+#: Fixtures a suite may define to change how its tests run. The plugin defines each (doing
+#: nothing) so that it can be overridden, but a test's closure holds one only where the
+#: suite defines it or a test asks for it: each fixture in a closure costs every test.
+OVERRIDABLE_FIXTURES = (
+    "aiotest_loop_factory",
+    "aiotest_executor_factory",
+    "event_loop_policy",
+    "thread_pool_executor",
+    "thread_pool_size",
+    "services",
+)
+_LOOP_NAME_FIXTURE = "_aiotest_loop_name"
+#: The names whose suite definitions the plugin looks for, for each module and class.
+_SUITE_FIXTURE_NAMES = (*OVERRIDABLE_FIXTURES, LOOP_FIXTURE, CLIENT_CLASS_FIXTURE)
+_SUITE: pytest.StashKey[dict[str, tuple[str, ...]]] = pytest.StashKey()
+_PARAMETRIZED: pytest.StashKey[set[str]] = pytest.StashKey()
+
+
+def _suite_fixtures(collector: Any) -> dict[str, tuple[str, ...]]:
+    """The suite's own fixtures of :data:`_SUITE_FIXTURE_NAMES`, with their arguments.
+
+    For tests under ``collector`` (a module or a class); worked out once for each.
+    """
+    cached: dict[str, tuple[str, ...]] | None = collector.stash.get(_SUITE, None)
+    if cached is not None:
+        return cached
+    found: dict[str, tuple[str, ...]] = {}
+    parametrized: set[str] = set()
+    for name in _SUITE_FIXTURE_NAMES:
+        fixture_def = visible_fixture(collector, name)
+        if fixture_def is not None and _is_suites(fixture_def[0]):
+            found[name] = fixture_def[1]
+            if fixture_def[2]:
+                parametrized.add(name)
+    collector.stash[_SUITE] = found
+    collector.stash[_PARAMETRIZED] = parametrized
+    return found
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(
+    collector: pytest.Module | pytest.Class, name: str, obj: object
+) -> None:
+    # Before pytest makes the first test of a module or class (its own fixtures are known
+    # by then), the fixtures the suite overrides are added to the tests' closures, with a
+    # usefixtures marker on the collector, so that their params parametrize the tests.
+    # A `loop` or `aiohttp_client_cls` of the suite's own is read when a test needs it,
+    # unless it has params: then it joins the closures too.
+    if _SUITE in collector.stash or not callable(obj):
+        return
+    defined = _suite_fixtures(collector)
+    parametrized = collector.stash[_PARAMETRIZED]
+    names = [fixture_name for fixture_name in OVERRIDABLE_FIXTURES if fixture_name in defined]
+    names.extend(
+        fixture_name
+        for fixture_name in (LOOP_FIXTURE, CLIENT_CLASS_FIXTURE)
+        if fixture_name in parametrized
+    )
+    if len(collector.config.stash[_RUN].loop_names) > 1:
+        names.append(_LOOP_NAME_FIXTURE)
+    if names:
+        collector.add_marker(pytest.mark.usefixtures(*names))
+
+
+def _is_suites(func: Callable[..., Any] | None) -> bool:
+    """True for a fixture function the suite defines, not one of this plugin's defaults."""
+    return func is not None and getattr(func, "__module__", None) != __name__
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     names = metafunc.config.stash[_RUN].loop_names
-    wanted = len(names) > 1 and "_aiotest_loop_name" in metafunc.fixturenames
+    wanted = len(names) > 1 and _LOOP_NAME_FIXTURE in metafunc.fixturenames
     if wanted and _needs_session(metafunc.definition):
-        metafunc.parametrize("_aiotest_loop_name", names, ids=names, scope="function")
+        metafunc.parametrize(_LOOP_NAME_FIXTURE, names, ids=names, scope="function")
 
 
 @pytest.fixture
 def _aiotest_loop_name() -> str | None:
     """The loop of this test when --aiotest-loop names several (then parametrized)."""
     return None
-
-
-def _user_loop(request: pytest.FixtureRequest) -> asyncio.AbstractEventLoop | None:
-    """The loop of a ``loop`` fixture the suite defines itself, in place of aiotest's."""
-    func = resolved_fixture_functions(request.node).get(LOOP_FIXTURE)
-    if func is None or _is_own_loop_fixture(func):
-        return None
-    loop = request.getfixturevalue(LOOP_FIXTURE)
-    return loop if isinstance(loop, asyncio.AbstractEventLoop) else None
 
 
 @pytest.fixture
@@ -376,39 +539,132 @@ def aiotest_executor_factory() -> Callable[[], Any] | None:
     return None
 
 
-def _fixture_layer(loop_factory: object, executor_factory: object) -> dict[str, Any]:
+@pytest.fixture
+def event_loop_policy() -> Any:
+    """An event loop policy whose ``new_event_loop()`` makes each test's loop (aiomisc's).
+
+    None (the default) leaves the loop to the settings. Override (parametrize) it as in
+    aiomisc's docs to run tests on asyncio's loop and on uvloop.
+    """
+    return None
+
+
+@pytest.fixture
+def thread_pool_executor() -> Any:
+    """The executor class of each test loop, called with ``thread_pool_size`` (aiomisc's).
+
+    None (the default) leaves the executor to the settings.
+    """
+    return None
+
+
+@pytest.fixture
+def thread_pool_size() -> int | None:
+    """The number of threads of each test loop's default executor (aiomisc's fixture).
+
+    None (the default): the executor's own default.
+    """
+    return None
+
+
+def _override_layer(values: dict[str, Any]) -> dict[str, Any]:
+    """The settings that the suite's own overridable fixtures set."""
     layer: dict[str, Any] = {}
-    for name, value in (("loop_factory", loop_factory), ("executor_factory", executor_factory)):
-        if value is not None:
-            layer[name] = check_setting(name, value, f"the fixture aiotest_{name}")
+    loop_factory = values.get("aiotest_loop_factory")
+    policy = values.get("event_loop_policy")
+    if loop_factory is not None and policy is not None:
+        raise SettingsError(
+            FIXTURES_CONFLICT.format(first="aiotest_loop_factory", second="event_loop_policy")
+        )
+    if loop_factory is not None:
+        layer["loop_factory"] = check_setting(
+            "loop_factory", loop_factory, "the fixture aiotest_loop_factory"
+        )
+    elif policy is not None:
+        new_event_loop = getattr(policy, "new_event_loop", None)
+        if not callable(new_event_loop):
+            raise SettingsError(BAD_EVENT_LOOP_POLICY.format(value=policy))
+        layer["loop_factory"] = new_event_loop
+    executor_factory = values.get("aiotest_executor_factory")
+    executor_class = values.get("thread_pool_executor")
+    size = values.get("thread_pool_size")
+    if executor_factory is not None and (executor_class is not None or size is not None):
+        second = "thread_pool_executor" if executor_class is not None else "thread_pool_size"
+        raise SettingsError(
+            FIXTURES_CONFLICT.format(first="aiotest_executor_factory", second=second)
+        )
+    if executor_factory is not None:
+        layer["executor_factory"] = check_setting(
+            "executor_factory", executor_factory, "the fixture aiotest_executor_factory"
+        )
+    elif executor_class is not None or size is not None:
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+            raise SettingsError(BAD_THREAD_POOL_SIZE.format(value=size))
+        if executor_class is not None and not callable(executor_class):
+            raise SettingsError(BAD_THREAD_POOL_EXECUTOR.format(value=executor_class))
+        layer["executor_factory"] = _executor_factory(
+            executor_class or concurrent.futures.ThreadPoolExecutor, size
+        )
     return layer
 
 
+def _executor_factory(executor_class: Callable[..., Any], size: int | None) -> Callable[[], Any]:
+    def make() -> Any:
+        # aiomisc calls the class with the pool size; without one, its own default applies.
+        return executor_class() if size is None else executor_class(size)
+
+    return make
+
+
+class _Run:
+    """The value of ``_aiotest_session``: the test's session, and what aiotest's fixtures use.
+
+    ``session`` is None for a test that does not run on aiotest's loop; ``client_class`` is
+    the class ``aiohttp_client`` makes.
+    """
+
+    __slots__ = ("client_class", "item", "session")
+
+    def __init__(
+        self,
+        item: pytest.Item,
+        session: TestSession | None = None,
+        client_class: type[Any] = TestClient,
+    ) -> None:
+        self.item = item
+        self.session = session
+        self.client_class = client_class
+
+
 @pytest.fixture(autouse=True)
-def _aiotest_session(
-    request: pytest.FixtureRequest,
-    _aiotest_loop_name: str | None,
-    aiotest_loop_factory: object,
-    aiotest_executor_factory: object,
-    services: Sequence[Any],
-) -> Iterator[TestSession | None]:
-    """The engine's session of a test that runs on aiotest's loop; None for other tests.
+def _aiotest_session(request: pytest.FixtureRequest) -> Iterator[_Run]:
+    """The engine's session of a test that runs on aiotest's loop, in a :class:`_Run`.
 
     Autouse, so that it is set up before every other function-scoped fixture and torn down
-    after them: the leak check sees what they closed.
+    after them: the leak check sees what they closed. The fixtures it reads (the
+    overridable ones, ``services``) are asked for only when the test's closure holds them.
     """
     item = request.node
-    if not _needs_session(item):
-        yield None
+    plan = _plan_of(item)
+    if not plan.needs_session:
+        yield _Run(item)
         return
+    values = {name: request.getfixturevalue(name) for name in plan.overrides}
+    client_class = TestClient
+    if plan.client_class:
+        client_class = request.getfixturevalue(CLIENT_CLASS_FIXTURE)
     try:
-        settings = item_settings(item, _aiotest_loop_name)
-        layer = _fixture_layer(aiotest_loop_factory, aiotest_executor_factory)
-        if layer:
-            settings = dataclasses.replace(settings, **layer)
+        loop_name = None
+        if _LOOP_NAME_FIXTURE in item.fixturenames:
+            loop_name = request.getfixturevalue(_LOOP_NAME_FIXTURE)
+        settings = item_settings(item, loop_name)
+        if values:
+            layer = _override_layer(values)
+            if layer:
+                settings = dataclasses.replace(settings, **layer)
     except SettingsError as exc:
         raise AiotestFailed(str(exc)) from None
-    user_loop = _user_loop(request)
+    user_loop = _user_loop(request) if plan.user_loop else None
     loop_scope = _loop_scope_of(item)
     runner: LoopRunner | None = None
     context = None
@@ -422,25 +678,32 @@ def _aiotest_session(
     problems: list[str] = []
     try:
         session.open()
-        group = ServiceGroup(services)
+        group = ServiceGroup(values.get("services") or ())
         if group.services:
             session.run_awaitable(group.start(), "services")
         try:
-            yield session
+            yield _Run(item, session, client_class)
         finally:
             if group.started:
                 session.run_awaitable(group.stop(), "services")
         problems.extend(session.finish())
-        errors = session.handler_errors()
-        if errors and settings.raise_server_exceptions:
-            problems.append(
-                HANDLER_ERRORS_RAISED.format(count=len(errors)) + format_handler_errors(errors)
-            )
+        if settings.raise_server_exceptions:
+            errors = session.handler_errors()
+            if errors:
+                problems.append(
+                    HANDLER_ERRORS_RAISED.format(count=len(errors)) + format_handler_errors(errors)
+                )
     finally:
         session.exit()
         del item.stash[_SESSION]
     if problems:
         raise AiotestFailed("\n\n".join(problems))
+
+
+def _user_loop(request: pytest.FixtureRequest) -> asyncio.AbstractEventLoop | None:
+    """The loop of a ``loop`` fixture the suite defines itself, in place of aiotest's."""
+    loop = request.getfixturevalue(LOOP_FIXTURE)
+    return loop if isinstance(loop, asyncio.AbstractEventLoop) else None
 
 
 def _session_for(request: pytest.FixtureRequest, what: str) -> TestSession:
@@ -449,6 +712,18 @@ def _session_for(request: pytest.FixtureRequest, what: str) -> TestSession:
         reason = _not_ours(request.node) or "it is not a pytest test function"
         raise RuntimeError(NO_SESSION.format(what=what, test=request.node.nodeid, reason=reason))
     return session
+
+
+def _checked_session(run: _Run, what: str) -> TestSession:
+    """The session of the ``_aiotest_session`` a fixture took, or the error saying why none.
+
+    aiotest's own fixtures take ``_aiotest_session`` rather than ``request``: pytest makes a
+    new fixture definition for each request of ``request``, which every test pays for.
+    """
+    if run.session is not None:
+        return run.session
+    reason = _not_ours(run.item) or "it is not a pytest test function"
+    raise RuntimeError(NO_SESSION.format(what=what, test=run.item.nodeid, reason=reason))
 
 
 # --- running tests and async fixtures -------------------------------------------------
@@ -522,47 +797,58 @@ def _add_handler_errors_note(item: pytest.Item, session: TestSession, exc: BaseE
     _add_note(item, exc, HANDLER_ERRORS_NOTE.format(count=len(errors)) + report)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Generator[None]:
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(
+    fixturedef: Any, request: pytest.FixtureRequest
+) -> Generator[None, Any, Any]:
+    # A new-style wrapper: pluggy runs an old-style hookwrapper inside one more generator,
+    # for every fixture setup of every test.
     func = fixture_function_of(fixturedef)
     if not _is_async(func) or _not_ours(request.node) is not None:
-        yield
-        return
+        return (yield)
     name = fixturedef.argname
     if fixturedef.scope == "function":
         session = _session_for(request, f"the async fixture {name!r}")
-        run: Callable[[Any, str], Any] = session.run_awaitable
+
+        def run(awaitable: Any, name: str, step: str) -> Any:
+            return session.run_awaitable(awaitable, name)
+
         loop = session.loop
     else:
         loop_scope = getattr(func, LOOP_SCOPE_ATTRIBUTE, None)
         if loop_scope is None:
             raise AiotestFailed(WIDER_SCOPE_ASYNC_FIXTURE.format(name=name, scope=fixturedef.scope))
         shared: _SharedLoop = request.getfixturevalue(_shared_loop_fixture_name(loop_scope))
-        run, loop = shared.run, shared.runner.loop
+        scope = fixturedef.scope
+
+        def run(awaitable: Any, name: str, step: str) -> Any:
+            return shared.run_fixture_step(awaitable, name, scope, step)
+
+        loop = shared.runner.loop
     _fixture_loops(request.config)[name] = _LoopNote(loop, fixturedef.scope, func)
     set_fixture_function(fixturedef, _on_loop(func, run, name))
     try:
-        yield
+        return (yield)
     finally:
         set_fixture_function(fixturedef, func)
 
 
 def _on_loop(
-    func: Callable[..., Any], run: Callable[[Any, str], Any], name: str
+    func: Callable[..., Any], run: Callable[[Any, str, str], Any], name: str
 ) -> Callable[..., Any]:
     """A sync stand-in for the async fixture ``func``; ``run`` awaits on the right loop."""
     if inspect.isasyncgenfunction(func):
 
         def generator(*args: Any, **kwargs: Any) -> Iterator[Any]:
             agen = func(*args, **kwargs)
-            value = run(agen.__anext__(), name)
+            value = run(agen.__anext__(), name, "setup")
             yield value
-            run(_finish_generator(agen, name), name)
+            run(_finish_generator(agen, name), name, "teardown")
 
         return generator
 
     def coroutine(*args: Any, **kwargs: Any) -> Any:
-        return run(func(*args, **kwargs), name)
+        return run(func(*args, **kwargs), name, "setup")
 
     return coroutine
 
@@ -583,9 +869,9 @@ async def _finish_generator(agen: Any, name: str) -> None:
 
 
 @pytest.fixture
-def loop(request: pytest.FixtureRequest) -> Any:
+def loop(_aiotest_session: _Run) -> Any:
     """The test's event loop (made by aiotest from the settings)."""
-    return _session_for(request, "the fixture 'loop'").loop
+    return _checked_session(_aiotest_session, "the fixture 'loop'").loop
 
 
 def _is_own_loop_fixture(func: Callable[..., Any]) -> bool:
@@ -618,13 +904,14 @@ async def _close_all(closers: list[Callable[[], Awaitable[None]]]) -> None:
 
 @pytest.fixture
 def aiohttp_server(
-    loop: asyncio.AbstractEventLoop, request: pytest.FixtureRequest
+    _aiotest_session: _Run,
 ) -> Iterator[Callable[..., Awaitable[TestServer]]]:
     """A function that starts a TestServer for an app; each is closed after the test.
 
     Called as aiohttp's is: ``await aiohttp_server(app, *, port=None, **kwargs)``.
     """
-    session = _session_for(request, "the fixture 'aiohttp_server'")
+    session = _checked_session(_aiotest_session, "the fixture 'aiohttp_server'")
+    loop = session.loop
     closers: list[Callable[[], Awaitable[None]]] = []
 
     async def make(
@@ -641,13 +928,14 @@ def aiohttp_server(
 
 @pytest.fixture
 def aiohttp_raw_server(
-    loop: asyncio.AbstractEventLoop, request: pytest.FixtureRequest
+    _aiotest_session: _Run,
 ) -> Iterator[Callable[..., Awaitable[RawTestServer]]]:
     """A function that starts a RawTestServer for a handler; each is closed after the test.
 
     Called as aiohttp's is: ``await aiohttp_raw_server(handler, *, port=None, **kwargs)``.
     """
-    session = _session_for(request, "the fixture 'aiohttp_raw_server'")
+    session = _checked_session(_aiotest_session, "the fixture 'aiohttp_raw_server'")
+    loop = session.loop
     closers: list[Callable[[], Awaitable[None]]] = []
 
     async def make(handler: Any, *, port: int | None = None, **kwargs: Any) -> RawTestServer:
@@ -684,16 +972,16 @@ def _foreign_client_class(server: object) -> Any:
 
 @pytest.fixture
 def aiohttp_client(
-    loop: asyncio.AbstractEventLoop,
-    aiohttp_client_cls: type[Any],
-    request: pytest.FixtureRequest,
+    _aiotest_session: _Run,
 ) -> Iterator[Callable[..., Awaitable[Any]]]:
     """A function that makes a started client; each is closed (with its server) after the test.
 
     Called as aiohttp's is: ``await aiohttp_client(app_or_server, *, server_kwargs=None,
     **client_kwargs)``.
     """
-    session = _session_for(request, "the fixture 'aiohttp_client'")
+    session = _checked_session(_aiotest_session, "the fixture 'aiohttp_client'")
+    loop = session.loop
+    aiohttp_client_cls = _aiotest_session.client_class
     closers: list[Callable[[], Awaitable[None]]] = []
 
     async def make(
@@ -724,13 +1012,13 @@ def aiohttp_client(
 
 
 @pytest.fixture
-def services() -> list[Any]:
+def services() -> Sequence[Any]:
     """Services to run during each test, started in order and stopped in reverse.
 
     Override it in a conftest or a module: objects with async ``start()`` and ``stop()``,
     such as aiomisc's ``Service``. A failing start stops those already started.
     """
-    return []
+    return ()
 
 
 @pytest.fixture
@@ -783,10 +1071,16 @@ LOOP_SCOPE_ATTRIBUTE = "__aiotest_loop_scope__"
 
 
 class _SharedLoop:
-    """One loop for every test and fixture of a class, module, package or session."""
+    """One loop for every test and fixture of a class, module, package or session.
 
-    def __init__(self, runner: LoopRunner) -> None:
+    The setup and the teardown of each async fixture on it get the run's timeout (from
+    the command line, the ini file or the environment), each on its own: a fixture that
+    hangs fails with the pending tasks instead of hanging the run.
+    """
+
+    def __init__(self, runner: LoopRunner, timeout: float | None = None) -> None:
         self.runner = runner
+        self.timeout = timeout
         self.context = contextvars.copy_context()
 
     def run(self, awaitable: Any, phase: str) -> Any:
@@ -794,6 +1088,49 @@ class _SharedLoop:
             return await awaitable
 
         return self.runner.run(step(), self.context)
+
+    def run_fixture_step(self, awaitable: Any, name: str, scope: str, step: str) -> Any:
+        """Run the setup or teardown ``step`` of the fixture ``name``, within the timeout."""
+        timeout = self.timeout
+        if timeout is None or debugger_attached():
+            return self.run(awaitable, name)
+        runner, loop = self.runner, self.runner.loop
+        reports: list[str] = []
+
+        def expire() -> None:  # on the loop's thread
+            task = runner.current_task
+            reports.append(
+                WIDE_FIXTURE_TIMEOUT.format(
+                    name=name,
+                    scope=scope,
+                    step=step,
+                    seconds=timeout,
+                    tasks=format_pending_tasks(loop, task, f"{name} ({step})"),
+                )
+            )
+            runner.interrupt()
+
+        def from_watchdog() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(expire)
+
+        alarm = _watchdog.arm(timeout, from_watchdog)
+        try:
+            result = self.run(awaitable, name)
+        except StepAbandoned:
+            report = reports[0] if reports else ""
+            raise AiotestFailed(
+                report + WIDE_FIXTURE_ABANDONED.format(grace=CANCEL_GRACE)
+            ) from None
+        except BaseException:
+            if reports:
+                raise AiotestFailed(reports[0]) from None
+            raise
+        finally:
+            alarm.cancel()
+        if reports:  # it blocked the loop past the deadline, and finished after it
+            raise AiotestFailed(reports[0])
+        return result
 
 
 def _check_loop_scope(value: object, where: str) -> str:
@@ -823,10 +1160,11 @@ def _shared_loop_fixture(scope: str) -> Any:
     @pytest.fixture(scope=scope_name, name=_shared_loop_fixture_name(scope))
     def shared_loop(request: pytest.FixtureRequest) -> Iterator[_SharedLoop]:
         node = request.node
-        settings = settings_from_layers(
-            [environment_defaults(), dict(node.config.stash[_RUN].layer)]
-        )
-        shared = _SharedLoop(LoopRunner(make_loop(settings)))
+        try:
+            settings = settings_from_layers(node.config.stash[_RUN].base_layers(None))
+        except SettingsError as exc:
+            raise AiotestFailed(str(exc)) from None
+        shared = _SharedLoop(LoopRunner(make_loop(settings)), settings.timeout)
         yield shared
         shared.runner.close()
 
@@ -850,7 +1188,9 @@ def fixture(
 
     ``@aiotest.pytest_plugin.fixture(scope="module")`` runs the fixture on the module's
     loop (``loop_scope`` defaults to ``scope``); tests that use it opt into the same loop
-    with ``pytestmark = pytest.mark.aiotest(loop_scope="module")``.
+    with ``pytestmark = pytest.mark.aiotest(loop_scope="module")``. Its setup and its
+    teardown each get the run's timeout (``--aiotest-timeout``, the ini file or
+    ``AIOTEST_TIMEOUT``), and fail with the pending tasks when they exceed it.
     """
     chosen = loop_scope or scope
     if scope != "function" or loop_scope is not None:

@@ -1,4 +1,4 @@
-"""Source code of the generated benchmark suites: one app, four test shapes, nine contenders.
+"""Source code of the generated benchmark suites: one app, four test shapes, eleven contenders.
 
 Every contender tests the same application with the same request and the same assertions;
 only the harness around the request differs. The generated files are plain test modules
@@ -167,6 +167,41 @@ class BenchTest(unittest.TestCase):
 """
 )
 
+# The isolation floor written as pytest tests, run by pytest with no async plugin at all:
+# what any pytest plugin that gives each test its own loop, server and client must cost
+# at least, pytest's own per-test work included.
+_PYTEST_FLOOR_HEAD = (
+    _CLIENT
+    + """
+
+async def _isolated(body):
+    runner = web.AppRunner(make_app(with_hooks={hooks}))
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        root = "http://127.0.0.1:%d" % runner.addresses[0][1]
+        async with aiohttp.ClientSession() as session:
+            await body(_Client(session, root))
+    finally:
+        await runner.cleanup()
+
+
+def run_body(body):
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(_isolated(body))
+    finally:
+        loop.close()
+"""
+)
+_PYTEST_FLOOR_TEST = """
+def test_{n}():
+    async def body(client, n={n}):
+{body}
+    run_body(body)
+"""
+
 # The floor and the warm request: the same app served once for the whole module, on a loop
 # of its own; warm reuses one client session (keep-alive), floor opens a fresh one per test
 # and also makes and closes an event loop per test, the least a test with its own loop and
@@ -231,7 +266,9 @@ CONTENDERS: dict[str, tuple[str, str]] = {
     "aiohttp.test_utils": (_TESTCASE_HEAD, _TESTCASE_TEST),
     "aiohttp.test_utils-nodebug": (_TESTCASE_HEAD, _TESTCASE_TEST),
     "pytest-aiohttp": (_PYTEST_HEAD, _PYTEST_TEST),
+    "aiotest-pytest": (_PYTEST_HEAD, _PYTEST_TEST),
     "isolation-floor": (_ISOLATED_HEAD, _BASELINE_TEST),
+    "pytest-floor": (_PYTEST_FLOOR_HEAD, _PYTEST_FLOOR_TEST),
     "floor": (_BASELINE_HEAD, _BASELINE_TEST),
     "warm": (_BASELINE_HEAD, _BASELINE_TEST),
 }
@@ -243,7 +280,9 @@ _HEAD_VALUES = {
     "aiohttp.test_utils": {"module": "aiohttp.test_utils", "extra": "", "fresh": ""},
     "aiohttp.test_utils-nodebug": {"module": "aiohttp.test_utils", "extra": _NO_DEBUG, "fresh": ""},
     "pytest-aiohttp": {"module": "", "extra": "", "fresh": ""},
+    "aiotest-pytest": {"module": "", "extra": "", "fresh": ""},
     "isolation-floor": {"module": "", "extra": "", "fresh": ""},
+    "pytest-floor": {"module": "", "extra": "", "fresh": ""},
     "floor": {"module": "", "extra": "", "fresh": "True"},
     "warm": {"module": "", "extra": "", "fresh": "False"},
 }
@@ -255,7 +294,9 @@ _BODY_INDENT = {
     "aiohttp.test_utils": 8,
     "aiohttp.test_utils-nodebug": 8,
     "pytest-aiohttp": 4,
+    "aiotest-pytest": 4,
     "isolation-floor": 12,
+    "pytest-floor": 8,
     "floor": 12,
     "warm": 12,
 }
@@ -277,3 +318,14 @@ PYTEST_INI = """[pytest]
 asyncio_mode = auto
 asyncio_default_fixture_loop_scope = function
 """
+
+#: aiotest's plugin runs the same modules as pytest-aiohttp, with no pytest-asyncio options
+#: (nor does pytest-floor, which needs no plugin).
+AIOTEST_PYTEST_INI = "[pytest]\n"
+
+#: The command-line arguments that put each pytest contender's plugin in charge.
+PYTEST_PLUGIN_ARGS = {
+    "pytest-aiohttp": ("-p", "pytest_aiohttp"),
+    "aiotest-pytest": ("-p", "aiotest.pytest_plugin", "-p", "no:aiohttp", "-p", "no:asyncio"),
+    "pytest-floor": ("-p", "no:aiohttp", "-p", "no:asyncio"),
+}

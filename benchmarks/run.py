@@ -8,7 +8,8 @@ One command runs everything::
     python benchmarks/run.py --write docs/benchmark_results.inc   # all three, as in the docs
 
 Each contender's suite is generated into ``benchmarks/_generated/`` and run in a subprocess:
-``python -m unittest`` for the test case classes, ``pytest`` for pytest-aiohttp. The time of
+``python -m unittest`` for the test case classes, ``pytest`` for pytest-aiohttp and for
+aiotest's pytest plugin. The time of
 one test is the wall time of a run of N tests minus that of a run of one test of the same
 kind, divided by N - 1: interpreter start, imports and one-time setup (the first client
 session, a class-scoped server) are left out. Before the counted repetitions, an untimed
@@ -38,7 +39,14 @@ from collections.abc import Sequence
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-from _sources import CONTENDERS, PYTEST_INI, SHAPES, module_source
+from _sources import (
+    AIOTEST_PYTEST_INI,
+    CONTENDERS,
+    PYTEST_INI,
+    PYTEST_PLUGIN_ARGS,
+    SHAPES,
+    module_source,
+)
 
 HERE = pathlib.Path(__file__).resolve().parent
 GENERATED = HERE / "_generated"
@@ -66,6 +74,7 @@ TARGETS = (
     ("aiohttp.test_utils", ">=", 5.0, "aiotest"),
     ("aiohttp.test_utils-nodebug", ">", 1.0, "aiotest"),
     ("aiotest-class", "<=", 1.5, "warm"),
+    ("pytest-aiohttp", ">=", 2.0, "aiotest-pytest"),
 )
 _COMPARISONS = {"<=": operator.le, ">=": operator.ge, ">": operator.gt}
 
@@ -80,8 +89,18 @@ def _environment(contender: str) -> dict[str, str]:
 
 
 def _command(contender: str, module: str) -> list[str]:
-    if contender == "pytest-aiohttp":
-        return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{module}.py"]
+    if contender in PYTEST_PLUGIN_ARGS:
+        plugin = PYTEST_PLUGIN_ARGS[contender]
+        return [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *plugin,
+            f"{module}.py",
+        ]
     return [sys.executable, "-m", "unittest", "-q", module]
 
 
@@ -153,7 +172,8 @@ def run_speed(
     shutil.rmtree(root, ignore_errors=True)
     for contender in contenders:
         directory = root / contender.replace(".", "_")
-        _write(directory, "pytest.ini", PYTEST_INI)
+        ini = AIOTEST_PYTEST_INI if contender in ("aiotest-pytest", "pytest-floor") else PYTEST_INI
+        _write(directory, "pytest.ini", ini)
         for shape in shapes:
             _write(directory, f"bench_{shape}.py", module_source(contender, shape, tests))
             _write(directory, f"bench_{shape}_one.py", module_source(contender, shape, 1))
@@ -182,7 +202,7 @@ def _warm_up(contender: str, shape: str, directory: pathlib.Path) -> None:
     """Untimed: run the one-test module once and write the N-test module's bytecode."""
     env = _environment(contender)
     _run(_command(contender, f"bench_{shape}_one"), directory, env, (0,))
-    if contender == "pytest-aiohttp":
+    if contender in PYTEST_PLUGIN_ARGS:
         # pytest keeps its assertion-rewritten bytecode under a name of its own: collecting
         # the module writes it without running a test.
         _run([*_command(contender, f"bench_{shape}"), "--collect-only"], directory, env, (0,))

@@ -43,8 +43,12 @@ def run_pytest(
     *args: str,
     plugin: tuple[str, ...] = PLUGIN_ARGS,
     env: dict[str, str] | None = None,
+    time_limit: float = 180,
 ) -> Run:
-    """Write ``files`` (dedented) to a fresh directory and run pytest there."""
+    """Write ``files`` (dedented) to a fresh directory and run pytest there.
+
+    A run that takes longer than ``time_limit`` seconds raises subprocess.TimeoutExpired.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         directory = pathlib.Path(tmp)
         for name, text in files.items():
@@ -74,7 +78,7 @@ def run_pytest(
             env=environ,
             capture_output=True,
             text=True,
-            timeout=180,
+            timeout=time_limit,
             check=False,
         )
         junit = report.read_text(encoding="utf-8") if report.exists() else ""

@@ -604,6 +604,11 @@ def swapped():
     return "original"
 
 
+@pytest.fixture
+def unused():
+    return "conftest's unused"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_fixture_setup(fixturedef, request):
     original = _compat.fixture_function_of(fixturedef)
@@ -624,6 +629,18 @@ def pytest_pyfunc_call(pyfuncitem):
     functions = _compat.resolved_fixture_functions(pyfuncitem)
     assert functions["overridden"].__module__ == "test_compat_pytest", functions
     assert functions["overridden"]() == "module's"
+    assert _compat.resolved_fixture_function(pyfuncitem, "overridden") is functions["overridden"]
+    assert _compat.resolved_fixture_function(pyfuncitem, "not_in_closure") is None
+    # Not in this test's closure, but defined for it: found through the fixture manager.
+    unused = _compat.visible_fixture_function(pyfuncitem.parent, "unused")
+    assert unused is not None and unused() == "module's unused", unused
+    assert _compat.visible_fixture_function(pyfuncitem.parent, "nowhere") is None
+    plugins = _compat.visible_fixture_function(pyfuncitem.session, "unused")
+    assert plugins is not None and plugins() == "conftest's unused", plugins
+    func, argnames, parametrized = _compat.visible_fixture(pyfuncitem.parent, "depends")
+    assert (argnames, parametrized) == (("swapped",), False), (argnames, parametrized)
+    assert _compat.visible_fixture(pyfuncitem.parent, "with_params")[2] is True
+    assert _compat.visible_fixture(pyfuncitem.parent, "nowhere") is None
 """
 
 _PYTEST_MODULE = """
@@ -638,6 +655,16 @@ def overridden():
 @pytest.fixture
 def depends(swapped):
     return swapped
+
+
+@pytest.fixture
+def unused():
+    return "module's unused"
+
+
+@pytest.fixture(params=[1])
+def with_params(request):
+    return request.param
 
 
 def test_touch_points(overridden, swapped, depends):

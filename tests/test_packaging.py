@@ -286,11 +286,12 @@ class BenchmarkSourcesTest(unittest.TestCase):
     """Every unittest contender's generated suite passes on this Python, each shape included.
 
     pytest-aiohttp's suite needs pytest-aiohttp, a benchmark dependency only; it is left out.
+    aiotest's plugin runs the same pytest suite, under pytest.
     """
 
     def test_the_generated_suites_pass(self) -> None:
         sources = _benchmark_sources()
-        contenders = [name for name in sources.CONTENDERS if name != "pytest-aiohttp"]
+        contenders = [name for name in sources.CONTENDERS if name not in sources.PYTEST_PLUGIN_ARGS]
         self.assertIn("isolation-floor", contenders)
         self.assertIn("aiohttp.test_utils-nodebug", contenders)
         directory = pathlib.Path(tempfile.mkdtemp())
@@ -318,6 +319,32 @@ class BenchmarkSourcesTest(unittest.TestCase):
         probe_modules = 2 * len(sources.SHAPES)
         expected = 2 * len(contenders) * len(sources.SHAPES) + 3 * probe_modules
         self.assertIn(f"Ran {expected} tests", done.stderr)
+
+    @unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
+    def test_the_plugins_generated_suites_pass(self) -> None:
+        sources = _benchmark_sources()
+        directory = pathlib.Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, directory)
+        (directory / "pytest.ini").write_text(sources.AIOTEST_PYTEST_INI)
+        env = {k: v for k, v in os.environ.items() if k not in ("AIOTEST_LOOP", "PYTHONPATH")}
+        for contender in ("aiotest-pytest", "pytest-floor"):
+            prefix = f"test_{contender.replace('-', '_')}"
+            for shape in sources.SHAPES:
+                source = sources.module_source(contender, shape, 3)
+                (directory / f"{prefix}_{shape}.py").write_text(source)
+            plugin = sources.PYTEST_PLUGIN_ARGS[contender]
+            command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin]
+            done = subprocess.run(
+                [*command, "-W", "error", *(f"{prefix}_{shape}.py" for shape in sources.SHAPES)],
+                cwd=directory,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            output = done.stdout[-3000:] + done.stderr[-3000:]
+            self.assertEqual(done.returncode, 0, output)
+            self.assertIn(f"{3 * len(sources.SHAPES)} passed", done.stdout, output)
 
 
 if __name__ == "__main__":

@@ -442,6 +442,51 @@ async def test_runs_on_the_users_loop(loop, aiohttp_client):
 
 def test_users_loop_closed_by_its_fixture():
     assert USER_LOOPS[-1].is_closed()
+
+
+async def test_aiohttp_client_alone_runs_on_the_users_loop(aiohttp_client):
+    assert asyncio.get_running_loop() is USER_LOOPS[-1]
+    client = await aiohttp_client(make_app())
+    assert type(client) is MyClient
+
+
+async def test_a_test_without_aiohttps_fixtures_gets_a_loop_of_its_own():
+    assert asyncio.get_running_loop() not in USER_LOOPS
+"""
+
+PARAMETRIZED_OVERRIDES = """
+import asyncio
+
+import pytest
+from aiohttp import web
+
+import aiotest
+
+LOOPS = {}
+
+
+class Mine(aiotest.TestClient):
+    pass
+
+
+@pytest.fixture(params=["first", "second"])
+def loop(request):
+    loop = asyncio.new_event_loop()
+    LOOPS[request.param] = loop
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(params=[aiotest.TestClient, Mine], ids=["aiotest", "mine"])
+def aiohttp_client_cls(request):
+    return request.param
+
+
+async def test_client(aiohttp_client, request):
+    loop_id, client_id = request.node.callspec.id.split("-")
+    assert asyncio.get_running_loop() is LOOPS[loop_id]
+    client = await aiohttp_client(web.Application())
+    assert (type(client) is Mine) == (client_id == "mine")
 """
 
 AIOHTTP_OBJECTS = """
@@ -485,7 +530,22 @@ def test_aiohttp_client_closed():
 class DropInTest(unittest.TestCase):
     def test_conftest_overrides_of_loop_and_client_class(self) -> None:
         run = run_pytest({"conftest.py": OVERRIDES_CONFTEST, "test_overrides.py": OVERRIDES})
-        self.assertEqual(len(run.outcomes), 2, run.output)
+        self.assertEqual(len(run.outcomes), 4, run.output)
+        for name, outcome in run.outcomes.items():
+            self.assertTrue(outcome.passed, f"{name}: {outcome.text}")
+
+    def test_parametrized_loop_and_client_class_parametrize_the_tests(self) -> None:
+        run = run_pytest({"test_params.py": PARAMETRIZED_OVERRIDES})
+        self.assertEqual(
+            sorted(run.outcomes),
+            [
+                "test_client[first-aiotest]",
+                "test_client[first-mine]",
+                "test_client[second-aiotest]",
+                "test_client[second-mine]",
+            ],
+            run.output,
+        )
         for name, outcome in run.outcomes.items():
             self.assertTrue(outcome.passed, f"{name}: {outcome.text}")
 
@@ -724,6 +784,28 @@ class OtherRunnersTest(unittest.TestCase):
         self.assertIn("timeout of 0.05 s", unmarked.text)
 
     @unittest.skipUnless(importlib.util.find_spec("pytest_asyncio"), "needs pytest-asyncio")
+    def test_aiotests_fixtures_in_a_pytest_asyncio_test_say_why_they_fail(self) -> None:
+        ini = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+        marked = (
+            "import pytest\n\n\n"
+            "@pytest.mark.asyncio\n"
+            "async def test_client(aiohttp_client):\n    pass\n\n\n"
+            "@pytest.mark.asyncio\n"
+            "async def test_loop(loop):\n    pass\n"
+        )
+        run = run_pytest(
+            {"test_marked.py": marked, "pytest.ini": ini}, plugin=ASYNCIO_PLUGIN_ACTIVE
+        )
+        for name, fixture_name in (("test_client", "aiohttp_client"), ("test_loop", "loop")):
+            outcome = run.outcomes[name]
+            self.assertEqual(outcome.kinds, ("error",), run.output)
+            self.assertIn(
+                f"the fixture '{fixture_name}' needs aiotest's loop, but test_marked.py::{name} "
+                "does not run on it: the test is marked asyncio",
+                outcome.text,
+            )
+
+    @unittest.skipUnless(importlib.util.find_spec("pytest_asyncio"), "needs pytest-asyncio")
     def test_pytest_asyncio_auto_mode_stops_the_run(self) -> None:
         ini = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
         run = run_pytest(
@@ -931,6 +1013,366 @@ class AiomiscStyleTest(unittest.TestCase):
         self.assertIn("the fixture aiotest_loop_factory takes a callable", outcome.text)
 
 
+AIOMISC_SERVICES = """
+import asyncio
+
+import aiomisc
+import pytest
+from aiomisc.service import TCPServer
+
+EVENTS = []
+
+
+class Recorded(aiomisc.Service):
+    fail = False
+
+    async def start(self):
+        EVENTS.append(("start", self.name, asyncio.get_running_loop() is self.loop))
+        if self.fail:
+            raise OSError(f"{self.name} could not start")
+
+    async def stop(self, exception=None):
+        EVENTS.append(("stop", self.name, asyncio.get_running_loop() is self.loop))
+
+
+class StaysConnected(aiomisc.Service):
+    # aiomisc's protocol for a start() that runs on: it sets start_event when ready.
+    async def start(self):
+        EVENTS.append(("start", self.name, True))
+        self.start_event.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            EVENTS.append(("start cancelled", self.name, True))
+            raise
+
+    async def stop(self, exception=None):
+        EVENTS.append(("stop", self.name, True))
+
+
+class Echo(TCPServer):
+    async def handle_client(self, reader, writer):
+        writer.write(await reader.read(100))
+        await writer.drain()
+        writer.close()
+
+
+@pytest.fixture
+def services(request, aiomisc_unused_port, localhost):
+    failing = getattr(request, "param", None)
+    return [
+        Recorded(name="db"),
+        StaysConnected(name="client"),
+        Echo(address=localhost, port=aiomisc_unused_port),
+        Recorded(name="web", fail=failing == "web"),
+    ]
+
+
+async def test_real_services_started_in_order(aiomisc_unused_port, localhost):
+    assert EVENTS == [("start", "db", True), ("start", "client", True), ("start", "web", True)]
+    reader, writer = await asyncio.open_connection(localhost, aiomisc_unused_port)
+    writer.write(b"ping")
+    assert await reader.read(100) == b"ping"
+    writer.close()
+    await writer.wait_closed()
+
+
+def test_real_services_stopped_in_reverse(aiomisc_unused_port, localhost):
+    assert EVENTS[3:] == [
+        ("stop", "web", True),
+        ("stop", "client", True),
+        ("start cancelled", "client", True),
+        ("stop", "db", True),
+    ]
+    EVENTS.clear()
+
+
+@pytest.mark.parametrize("services", ["web"], indirect=True)
+async def test_failing_start():
+    raise AssertionError("never runs: a service failed to start")
+
+
+def test_failing_start_stopped_those_started():
+    assert EVENTS == [
+        ("start", "db", True),
+        ("start", "client", True),
+        ("start", "web", True),
+        ("stop", "client", True),
+        ("start cancelled", "client", True),
+        ("stop", "db", True),
+    ]
+"""
+
+POLICY_CONFTEST = """
+import asyncio
+
+import pytest
+
+MADE = []
+
+
+class AsyncioPolicy:
+    def new_event_loop(self):
+        MADE.append("asyncio")
+        return asyncio.new_event_loop()
+
+
+class UvloopPolicy:
+    def new_event_loop(self):
+        import uvloop
+
+        MADE.append("uvloop")
+        return uvloop.new_event_loop()
+
+
+# As aiomisc's docs write it.
+@pytest.fixture(params=(AsyncioPolicy(), UvloopPolicy()), ids=("asyncio", "uvloop"))
+def event_loop_policy(request):
+    return request.param
+"""
+
+POLICY_TEST = """
+import asyncio
+
+from conftest import MADE
+
+
+async def test_loop(request):
+    expected = request.node.callspec.id
+    module = type(asyncio.get_running_loop()).__module__
+    assert module.startswith("uvloop") == (expected == "uvloop"), module
+    assert MADE[-1] == expected
+
+
+def test_sync_tests_are_parametrized_too_but_make_no_loop(event_loop_policy):
+    assert MADE.count("asyncio") == MADE.count("uvloop") == 1
+"""
+
+THREAD_POOL_CONFTEST = """
+import concurrent.futures
+
+import pytest
+
+SIZES = []
+
+
+class Pool(concurrent.futures.ThreadPoolExecutor):
+    def __init__(self, size):
+        SIZES.append(size)
+        super().__init__(size, thread_name_prefix="aiomisc-style")
+
+
+@pytest.fixture(params=(Pool, concurrent.futures.ThreadPoolExecutor), ids=("own", "default"))
+def thread_pool_executor(request):
+    return request.param
+
+
+@pytest.fixture
+def thread_pool_size():
+    return 3
+"""
+
+THREAD_POOL_TEST = """
+import asyncio
+import threading
+
+from conftest import SIZES
+
+
+async def test_pool(request):
+    loop = asyncio.get_running_loop()
+    name = await loop.run_in_executor(None, lambda: threading.current_thread().name)
+    if request.node.callspec.id == "own":
+        assert name.startswith("aiomisc-style"), name
+        assert SIZES == [3]
+    else:
+        assert not name.startswith("aiomisc-style"), name
+        assert loop._default_executor._max_workers == 3
+"""
+
+SIZE_ONLY_TEST = """
+import asyncio
+import concurrent.futures
+import threading
+
+import pytest
+
+
+@pytest.fixture
+def thread_pool_size():
+    return 2
+
+
+async def test_size_alone_sizes_the_default_pool():
+    assert asyncio.get_running_loop()._default_executor._max_workers == 2
+
+
+class TestClassAlone:
+    @pytest.fixture
+    def thread_pool_size(self):
+        return None
+
+    @pytest.fixture
+    def thread_pool_executor(self):
+        class Pool(concurrent.futures.ThreadPoolExecutor):
+            def __init__(self, *args):
+                assert args == (), args  # no size: the class's own default
+                super().__init__(thread_name_prefix="class-alone")
+
+        return Pool
+
+    async def test_class_alone_is_called_without_a_size(self):
+        loop = asyncio.get_running_loop()
+        name = await loop.run_in_executor(None, lambda: threading.current_thread().name)
+        assert name.startswith("class-alone"), name
+"""
+
+BAD_AIOMISC_FIXTURES = """
+import asyncio
+
+import pytest
+
+
+class TestPolicy:
+    @pytest.fixture
+    def event_loop_policy(self):
+        return "uvloop"
+
+    async def test_bad_policy(self):
+        pass
+
+
+class TestExecutor:
+    @pytest.fixture
+    def thread_pool_executor(self):
+        return 4
+
+    async def test_bad_executor(self):
+        pass
+
+
+class TestSize:
+    @pytest.fixture
+    def thread_pool_size(self):
+        return 0
+
+    async def test_bad_size(self):
+        pass
+
+
+class TestBoth:
+    @pytest.fixture
+    def event_loop_policy(self):
+        return type("Policy", (), {"new_event_loop": staticmethod(asyncio.new_event_loop)})()
+
+    @pytest.fixture
+    def aiotest_loop_factory(self):
+        return asyncio.new_event_loop
+
+    async def test_two_loop_fixtures(self):
+        pass
+
+
+class TestBothExecutors:
+    @pytest.fixture
+    def thread_pool_size(self):
+        return 2
+
+    @pytest.fixture
+    def aiotest_executor_factory(self):
+        return None or (lambda: None)
+
+    async def test_two_executor_fixtures(self):
+        pass
+"""
+
+CLOSURES = """
+import pytest
+
+from aiotest.pytest_plugin import OVERRIDABLE_FIXTURES
+
+
+async def test_only_what_the_suite_defines(request):
+    assert [name for name in OVERRIDABLE_FIXTURES if name in request.fixturenames] == []
+
+
+class TestOverridden:
+    @pytest.fixture
+    def services(self):
+        return []
+
+    async def test_an_override_is_in_the_closure(self, request):
+        assert "services" in request.fixturenames
+        assert "aiotest_loop_factory" not in request.fixturenames
+
+
+async def test_asking_for_a_default_gets_it(aiotest_loop_factory, thread_pool_size):
+    assert aiotest_loop_factory is None and thread_pool_size is None
+"""
+
+
+@unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
+class AiomiscFixturesTest(unittest.TestCase):
+    @unittest.skipUnless(importlib.util.find_spec("aiomisc"), "aiomisc is not installed here")
+    def test_real_aiomisc_services(self) -> None:
+        run = run_pytest({"test_services.py": AIOMISC_SERVICES}, "-p", "no:randomly")
+        self.assertEqual(len(run.outcomes), 4, run.output)
+        failing = run.outcomes.pop("test_failing_start[web]")
+        self.assertEqual(failing.kinds, ("error",), run.output)
+        self.assertIn("OSError: web could not start", failing.text)
+        self.assertNotIn("never runs", failing.text)
+        for name, outcome in run.outcomes.items():
+            self.assertTrue(outcome.passed, f"{name}: {outcome.text}")
+
+    @unittest.skipUnless(HAS_UVLOOP, "uvloop is not installed here")
+    def test_parametrized_event_loop_policy(self) -> None:
+        run = run_pytest({"conftest.py": POLICY_CONFTEST, "test_policy.py": POLICY_TEST})
+        self.assertEqual(
+            sorted(run.outcomes),
+            [
+                "test_loop[asyncio]",
+                "test_loop[uvloop]",
+                "test_sync_tests_are_parametrized_too_but_make_no_loop[asyncio]",
+                "test_sync_tests_are_parametrized_too_but_make_no_loop[uvloop]",
+            ],
+            run.output,
+        )
+        self.assertTrue(all(o.passed for o in run.outcomes.values()), run.output)
+
+    def test_parametrized_thread_pool_executor_and_size(self) -> None:
+        run = run_pytest({"conftest.py": THREAD_POOL_CONFTEST, "test_pool.py": THREAD_POOL_TEST})
+        self.assertEqual(sorted(run.outcomes), ["test_pool[default]", "test_pool[own]"])
+        self.assertTrue(all(o.passed for o in run.outcomes.values()), run.output)
+        run = run_pytest({"test_size.py": SIZE_ONLY_TEST})
+        self.assertEqual(len(run.outcomes), 2, run.output)
+        self.assertTrue(all(o.passed for o in run.outcomes.values()), run.output)
+
+    def test_bad_values_name_the_fixture_and_the_fix(self) -> None:
+        run = run_pytest({"test_bad.py": BAD_AIOMISC_FIXTURES})
+        expected = {
+            "test_bad_policy": "the fixture event_loop_policy returned 'uvloop', which has no "
+            "new_event_loop()",
+            "test_bad_executor": "the fixture thread_pool_executor returned 4, which cannot be "
+            "called",
+            "test_bad_size": "the fixture thread_pool_size returned 0: return a number of threads",
+            "test_two_loop_fixtures": "the fixtures aiotest_loop_factory and event_loop_policy "
+            "both choose",
+            "test_two_executor_fixtures": "the fixtures aiotest_executor_factory and "
+            "thread_pool_size both choose",
+        }
+        self.assertEqual(sorted(run.outcomes), sorted(expected), run.output)
+        for name, text in expected.items():
+            outcome = run.outcomes[name]
+            self.assertEqual(outcome.kinds, ("error",), f"{name}: {run.output}")
+            self.assertIn(text, outcome.text, name)
+
+    def test_closures_hold_only_the_fixtures_a_suite_defines(self) -> None:
+        run = run_pytest({"test_closures.py": CLOSURES})
+        self.assertEqual(len(run.outcomes), 3, run.output)
+        for name, outcome in run.outcomes.items():
+            self.assertTrue(outcome.passed, f"{name}: {outcome.text}")
+
+
 @unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
 class SecondAiohttpPluginTest(unittest.TestCase):
     @unittest.skipUnless(importlib.util.find_spec("pytest_aiohttp"), "needs pytest-aiohttp")
@@ -1105,6 +1547,97 @@ class LoopScopeTest(unittest.TestCase):
         self.assertIn("not 'galaxy'", bad.text)
 
 
+HANGING_WIDE_FIXTURES = """
+import asyncio
+
+import pytest
+
+from aiotest.pytest_plugin import fixture
+
+EVENTS = []
+
+
+@fixture(scope="module")
+async def hangs_in_setup():
+    await asyncio.sleep(3600)
+
+
+@fixture(scope="module")
+async def hangs_in_teardown():
+    yield "ready"
+    EVENTS.append("teardown started")
+    await asyncio.sleep(3600)
+
+
+@fixture(scope="module")
+async def quick():
+    await asyncio.sleep(0)
+    yield "quick"
+    await asyncio.sleep(0)
+    EVENTS.append("quick closed")
+
+
+@pytest.mark.aiotest(loop_scope="module")
+async def test_setup_hangs(hangs_in_setup):
+    raise AssertionError("never runs")
+
+
+@pytest.mark.aiotest(loop_scope="module")
+async def test_teardown_hangs(hangs_in_teardown, quick):
+    assert (hangs_in_teardown, quick) == ("ready", "quick")
+"""
+
+HANGING_WIDE_FIXTURES_AFTER = """
+def test_the_run_went_on():
+    from test_hanging import EVENTS
+
+    assert EVENTS == ["quick closed", "teardown started"], EVENTS
+"""
+
+
+@unittest.skipUnless(importlib.util.find_spec("pytest"), "pytest is not installed here")
+class WideFixtureTimeoutTest(unittest.TestCase):
+    def test_hanging_setup_and_teardown_fail_with_the_pending_tasks(self) -> None:
+        files = {
+            "test_hanging.py": HANGING_WIDE_FIXTURES,
+            "test_hanging_z_after.py": HANGING_WIDE_FIXTURES_AFTER,
+        }
+        # Without the timeout the run would hang for an hour; the outer limit stops it.
+        run = run_pytest(files, "--aiotest-timeout=0.5", "-p", "no:randomly", time_limit=60)
+        setup = run.outcomes["test_setup_hangs"]
+        self.assertEqual(setup.kinds, ("error",), run.output)
+        self.assertIn(
+            "the async fixture 'hangs_in_setup' (module scope) did not finish its setup within "
+            "the run's timeout of 0.5 s",
+            setup.text,
+        )
+        self.assertIn("hangs_in_setup", setup.text.split("Tasks pending")[1])
+        self.assertNotIn("never runs", setup.text)
+        # The teardown error is reported on the module's last test (pytest's way).
+        teardown = run.outcomes["test_teardown_hangs"]
+        self.assertEqual(teardown.kinds, ("error",), run.output)
+        self.assertIn(
+            "the async fixture 'hangs_in_teardown' (module scope) did not finish its teardown",
+            teardown.text,
+        )
+        self.assertTrue(run.outcomes["test_the_run_went_on"].passed, run.output)
+
+    def test_no_timeout_without_one_for_the_run(self) -> None:
+        slow = HANGING_WIDE_FIXTURES.replace("3600", "0.3")
+        run = run_pytest({"test_hanging.py": slow}, time_limit=60)
+        self.assertEqual(run.outcomes["test_setup_hangs"].kinds, ("failure",), run.output)
+        self.assertIn("never runs", run.outcomes["test_setup_hangs"].text)
+        self.assertTrue(run.outcomes["test_teardown_hangs"].passed, run.output)
+
+    def test_timeout_from_the_environment(self) -> None:
+        run = run_pytest(
+            {"test_hanging.py": HANGING_WIDE_FIXTURES},
+            env={"AIOTEST_TIMEOUT": "0.5"},
+            time_limit=60,
+        )
+        self.assertIn("did not finish its setup", run.outcomes["test_setup_hangs"].text)
+
+
 EVENT_LOOP_CONFTEST = """
 import pytest
 
@@ -1127,6 +1660,19 @@ class EventLoopConftestTest(unittest.TestCase):
         self.assertEqual(run.returncode, 4, run.output)
         self.assertIn("takes 'event_loop'", run.output)
         self.assertIn("delete that 'loop' fixture", run.output)
+        self.assertEqual(run.outcomes, {})
+
+    def test_also_for_a_test_that_takes_aiohttp_client_alone(self) -> None:
+        run = run_pytest(
+            {
+                "conftest.py": EVENT_LOOP_CONFTEST,
+                "test_x.py": "async def test_x(aiohttp_client):\n    pass\n",
+            }
+        )
+        self.assertEqual(run.returncode, 4, run.output)
+        self.assertIn(
+            "the 'loop' fixture that test_x.py::test_x gets takes 'event_loop'", run.output
+        )
         self.assertEqual(run.outcomes, {})
 
     def test_loop_returning_an_event_loop_fixture_that_exists_is_used(self) -> None:

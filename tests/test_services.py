@@ -95,5 +95,58 @@ class ServiceGroupTest(unittest.TestCase):
         self.assertEqual(events, ["start a", "start b", "stop b", "stop a"])
 
 
+class StartEventService:
+    """aiomisc's protocol without aiomisc: set_loop() makes start_event; start() may run on."""
+
+    def __init__(self, events: list[str], *, fail_after_ready: bool = False) -> None:
+        self.events = events
+        self.fail_after_ready = fail_after_ready
+
+    def set_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.start_event = asyncio.Event()
+
+    async def start(self) -> None:
+        self.events.append("start")
+        self.start_event.set()
+        if self.fail_after_ready:
+            await asyncio.sleep(0.001)
+            raise ConnectionError("lost the connection after starting")
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.events.append("start cancelled")
+            raise
+
+    async def stop(self) -> None:
+        self.events.append("stop")
+
+
+class StartEventTest(unittest.TestCase):
+    def test_a_start_that_runs_on_is_cancelled_after_stop(self) -> None:
+        events: list[str] = []
+        group = ServiceGroup([StartEventService(events)])
+
+        async def scenario() -> None:
+            await group.start()
+            events.append("test")
+            await group.stop()
+
+        asyncio.run(scenario())
+        self.assertEqual(events, ["start", "test", "stop", "start cancelled"])
+
+    def test_a_start_that_fails_after_it_was_ready_fails_the_stop(self) -> None:
+        events: list[str] = []
+        group = ServiceGroup([StartEventService(events, fail_after_ready=True)])
+
+        async def scenario() -> None:
+            await group.start()
+            await asyncio.sleep(0.05)
+            with self.assertRaisesRegex(ConnectionError, "lost the connection"):
+                await group.stop()
+
+        asyncio.run(scenario())
+        self.assertEqual(events, ["start", "stop"])
+
+
 if __name__ == "__main__":
     unittest.main()
