@@ -416,7 +416,6 @@ class ConnectionReuseTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual([str(w.message) for w in caught], [])
         self.assertEqual(len(_fakes._routers), 0)
 
-
     def test_a_loop_closed_without_shutting_down_is_not_kept_for_good(self) -> None:
         import gc
         import warnings
