@@ -33,6 +33,7 @@ from ._undo import UndoStack
 __all__ = [
     "GetEventLoopForbidden",
     "Guards",
+    "checks_collect_garbage",
     "debugger_attached",
     "format_pending_tasks",
     "user_stack",
@@ -209,6 +210,11 @@ def _reached_aiohttp(error: BaseException) -> bool:
     return False
 
 
+def checks_collect_garbage(settings: Settings) -> bool:
+    """True when the test's checks need garbage collected before and after it."""
+    return settings.catch_loop_exceptions or settings.check_leaks
+
+
 class Guards:
     """The checks one test runs under, but its timeout: started before setUp, read at its end.
 
@@ -231,7 +237,7 @@ class Guards:
     @property
     def collects_garbage(self) -> bool:
         """True when the checks need garbage collected around the test."""
-        return self.settings.catch_loop_exceptions or self.settings.check_leaks
+        return checks_collect_garbage(self.settings)
 
     def start(self, undo: UndoStack) -> None:
         """Start the guards the settings ask for; register their undoing on ``undo``."""

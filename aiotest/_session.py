@@ -31,7 +31,13 @@ import aiohttp
 from . import _garbage, _watchdog
 from ._compat import frame_of_thread, is_server_connection_task
 from ._fakes import active_fakes, close_all_fakes
-from ._hygiene import Guards, debugger_attached, format_pending_tasks, user_stack
+from ._hygiene import (
+    Guards,
+    checks_collect_garbage,
+    debugger_attached,
+    format_pending_tasks,
+    user_stack,
+)
 from ._leaks import is_internal_file
 from ._messages import (
     FAKES_LEFT_INSTALLED,
@@ -140,6 +146,12 @@ class TestSession:
             return
         self._state = "open"
         undo = self._undo
+        if checks_collect_garbage(self.settings):
+            # What earlier tests left for the collector speaks up now, not in this test.
+            # First thing: what is alive then is frozen, and this test's loop and guards
+            # must not be, or everything of the test that they reach would stay frozen
+            # (uncollectable) after it ends.
+            _garbage.before_test()
         if self._shared_runner is None:
             runner = LoopRunner(make_loop(self.settings))
             # Closed by finish(); here for every way out that never reaches finish().
@@ -152,9 +164,6 @@ class TestSession:
         asyncio.set_event_loop(runner.loop)
         undo.callback(asyncio.set_event_loop, None)
         guards = self.guards = Guards(self.settings, runner.loop)
-        if guards.collects_garbage:
-            # What earlier tests left for the collector speaks up now, not in this test.
-            _garbage.before_test()
         guards.start(undo)
         if self._shared_runner is not None:
             # A loop of its own has no tasks yet; a shared one keeps those of the class.
