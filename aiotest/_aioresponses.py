@@ -238,9 +238,10 @@ class _Responder(asyncio.Protocol):
         self._continued = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        self._server.connections.add(transport)
+        # A stream transport, though not always an asyncio.Transport subclass: uvloop's
+        # TLS transport is its own class with the same methods.
+        self._transport = stream = cast(asyncio.Transport, transport)
+        self._server.connections.add(stream)
 
     def connection_lost(self, exc: BaseException | None) -> None:
         if self._transport is not None:

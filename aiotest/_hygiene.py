@@ -256,8 +256,10 @@ class Guards:
             undo.callback(leaks.stop)
 
     def _restore_exception_handler(self, previous: Any) -> None:
-        if not self.loop.is_closed():
-            self.loop.set_exception_handler(previous)
+        # Also on a closed loop: the handler is a method of this object, which holds the
+        # loop; uvloop's loop does not show its handler to the garbage collector, so that
+        # cycle would never be freed.
+        self.loop.set_exception_handler(previous)
 
     def _record_loop_exception(
         self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]
