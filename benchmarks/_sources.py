@@ -137,10 +137,9 @@ class _Client:
         return self._session.ws_connect(self._root + path, **kwargs)
 """
 
-# The isolation floor: by hand, what per-test isolation cannot do without. Each test makes
-# an event loop, the application, an AppRunner and a TCPSite on a port the kernel picks,
-# opens a client session, sends its request, and closes all of it again.
-_ISOLATED_HEAD = (
+# One test's own loop-free part of the isolation floor: the application on an AppRunner and
+# a TCPSite on a port the kernel picks, a client session, the request, all closed again.
+_ISOLATED = (
     _CLIENT
     + """
 
@@ -155,7 +154,15 @@ async def _isolated(body):
             await body(_Client(session, root))
     finally:
         await runner.cleanup()
+"""
+)
 
+# The isolation floor: by hand, what per-test isolation cannot do without. Each test makes
+# an event loop, the application, an AppRunner and a TCPSite on a port the kernel picks,
+# opens a client session, sends its request, and closes all of it again.
+_ISOLATED_HEAD = (
+    _ISOLATED
+    + """
 
 class BenchTest(unittest.TestCase):
     def run_body(self, body):
@@ -171,21 +178,8 @@ class BenchTest(unittest.TestCase):
 # what any pytest plugin that gives each test its own loop, server and client must cost
 # at least, pytest's own per-test work included.
 _PYTEST_FLOOR_HEAD = (
-    _CLIENT
+    _ISOLATED
     + """
-
-async def _isolated(body):
-    runner = web.AppRunner(make_app(with_hooks={hooks}))
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        root = "http://127.0.0.1:%d" % runner.addresses[0][1]
-        async with aiohttp.ClientSession() as session:
-            await body(_Client(session, root))
-    finally:
-        await runner.cleanup()
-
 
 def run_body(body):
     loop = asyncio.new_event_loop()
