@@ -55,7 +55,6 @@ __all__ = [
     "resolved_fixture_function",
     "resolved_fixture_functions",
     "selector_loop_base",
-    "server_connection_tasks",
     "set_fixture_function",
     "set_match_info",
     "set_sigint_handler",
@@ -285,11 +284,6 @@ def is_server_connection_task(task: asyncio.Task[Any]) -> bool:
     they run its ``RequestHandler.start``.
     """
     return getattr(task.get_coro(), "cr_code", None) is _REQUEST_HANDLER_START
-
-
-def server_connection_tasks(loop: asyncio.AbstractEventLoop) -> set[asyncio.Task[Any]]:
-    """The loop's tasks for which :func:`is_server_connection_task` is true."""
-    return {task for task in asyncio.all_tasks(loop) if is_server_connection_task(task)}
 
 
 def request_in_frames(frame: FrameType | None, depth: int) -> Any:

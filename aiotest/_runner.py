@@ -166,21 +166,14 @@ class LoopRunner:
     def drain(
         self,
         grace: float = CANCEL_GRACE,
-        keep: Iterable[asyncio.Task[Any]] = (),
         pending: Iterable[asyncio.Task[Any]] | None = None,
     ) -> list[asyncio.Task[Any]]:
-        """Cancel every pending task but ``keep``, wait up to ``grace`` s for them.
+        """Cancel ``pending`` (by default every pending task), wait up to ``grace`` s for them.
 
-        ``pending``: the loop's unfinished tasks, when the caller has just listed them.
         Returns the tasks that would not stop; they are abandoned.
         """
-        kept = set(keep)
         listed = asyncio.all_tasks(self.loop) if pending is None else pending
-        pending = [
-            task
-            for task in listed
-            if not task.done() and not self.is_abandoned(task) and task not in kept
-        ]
+        pending = [task for task in listed if not task.done() and not self.is_abandoned(task)]
         if not pending:
             self._drained = True
             return []

@@ -27,6 +27,11 @@ from aiohttp import web
 from aiotest import _compat
 
 
+def server_connection_tasks(loop: asyncio.AbstractEventLoop) -> set[asyncio.Task[Any]]:
+    """The loop's tasks for which _compat.is_server_connection_task is true."""
+    return {task for task in asyncio.all_tasks(loop) if _compat.is_server_connection_task(task)}
+
+
 class CompatModuleTest(unittest.TestCase):
     def test_module_exports_only_what_it_defines(self) -> None:
         for name in _compat.__all__:
@@ -316,16 +321,16 @@ class AiohttpTouchPointsTest(unittest.IsolatedAsyncioTestCase):
             self.assertIsInstance(pooled[0], _compat.client_connection_protocol())
             # The server runs that keep-alive connection in a task of its own.
             loop = asyncio.get_running_loop()
-            self.assertEqual(len(_compat.server_connection_tasks(loop)), 1)
+            self.assertEqual(len(server_connection_tasks(loop)), 1)
             current = asyncio.current_task()
             assert current is not None
             self.assertFalse(_compat.is_server_connection_task(current))
             pooled[0].close()
             for _ in range(100):
-                if not _compat.server_connection_tasks(loop):
+                if not server_connection_tasks(loop):
                     break
                 await asyncio.sleep(0.01)
-            self.assertEqual(_compat.server_connection_tasks(loop), set())
+            self.assertEqual(server_connection_tasks(loop), set())
 
 
 # clock: the two behaviours of asyncio's selector loop that virtual time rests on.
